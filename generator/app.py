@@ -1,0 +1,89 @@
+"""One sync, end to end: read, plan, render, validate, write, commit, push.
+
+Entry points (the CLI, the demo) build a `Settings` and call `compute()` for a dry run or
+`sync()` for the real thing; both run the same code up to the point of writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import gitrepo, registry, report, workspace, yamlio
+from generator.config import EnvironmentConfig
+from generator.environments import load_environments
+from generator.errors import ValidationFailed
+from generator.model import CurrentState
+from generator.plan import Plan, plan
+from generator.render import render
+from generator.settings import Settings
+from generator.state import current_state
+from generator.validate import validate_tree
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What a run would write, next to what Git has."""
+
+    plan: Plan
+    current: CurrentState
+    desired: dict[str, bytes]
+    changed: list[str]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    computed: Computed
+    commit: str | None
+    pushed: bool
+
+    @property
+    def message(self) -> str:
+        return report.commit_message(self.computed.plan, self.computed.changed)
+
+
+def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
+    """Plan and render every selected environment of the repository at `root`, validated."""
+    environments = load_environments(root / settings.environments_dir, settings.only or None)
+    snapshot = registry.read_snapshot(
+        settings.tracking_uri,
+        {config.alias for config in environments.values()},
+        lambda name: any(config.models.selects(name) for config in environments.values()),
+    )
+    tree = workspace.read_tree(root / settings.rendered_dir)
+    current = current_state(tree)
+    the_plan = plan(environments, snapshot, current)
+    desired = desired_tree(the_plan, current, environments)
+    if validate:
+        problems = validate_tree(desired, sorted(environments), settings.validation)
+        if problems:
+            raise ValidationFailed(problems)
+    managed = {path: content for path, content in tree.items() if path.split("/")[0] in environments}
+    changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
+    return Computed(the_plan, current, desired, changed)
+
+
+def desired_tree(
+    the_plan: Plan, current: CurrentState, environments: dict[str, EnvironmentConfig]
+) -> dict[str, bytes]:
+    """Rendered documents as bytes, plus the untouched files of models kept from last time."""
+    desired = {path: yamlio.dump(document).encode() for path, document in render(the_plan).items()}
+    for env_name, env_plan in the_plan.environments.items():
+        for kept in env_plan.kept:
+            prefix = f"{env_name}/{kept.directory}/"
+            desired.update({p: c for p, c in current.files.items() if p.startswith(prefix)})
+    return desired
+
+
+def sync(settings: Settings) -> SyncResult:
+    """Write the rendered tree, commit it if anything changed, and push when asked."""
+    repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
+    root = Path(repo.working_tree_dir)
+    computed = compute(settings, root)
+    workspace.write_tree(root / settings.rendered_dir, computed.desired, sorted(computed.plan.environments))
+    author = gitrepo.Identity.parse(settings.author) if settings.author else None
+    message = report.commit_message(computed.plan, computed.changed)
+    commit = gitrepo.commit_paths(repo, [settings.rendered_dir], message, author)
+    if settings.push and commit is not None:
+        gitrepo.push(repo, settings.remote, settings.branch)
+    return SyncResult(computed, commit, settings.push and commit is not None)

@@ -1,0 +1,140 @@
+"""The everyday commands: plan, render, validate, sync, status, schema, crd-schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import app, config, crdschema, registry, report, schemas, workspace
+from generator.cli.options import build_settings, common_options
+from generator.environments import load_environments
+from generator.errors import ValidationFailed
+from generator.gitrepo import open_worktree
+from generator.state import current_state
+from generator.validate import validate_tree
+
+EXIT_CHANGES = 2
+
+
+def _root(settings: Any) -> Path:
+    return Path(open_worktree(settings.repo, settings.cache_dir).working_tree_dir)
+
+
+@click.command()
+@common_options
+@click.option("--diff", is_flag=True, help="Also print the unified diff of the rendered files.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+@click.option("--check", is_flag=True,
+              help="Exit 1 if rendered/ is not what the config and registry produce (for CI).")
+def plan(diff: bool, detailed_exitcode: bool, check: bool, **options: Any) -> None:
+    """Show what a sync would change, per environment, without writing anything."""
+    settings = build_settings(**options)
+    root = _root(settings)
+    computed = app.compute(settings, root)
+    click.echo(report.plan_text(computed.plan, computed.changed))
+    if diff and computed.changed:
+        click.echo(report.file_diff(computed.current.files, computed.desired, computed.changed))
+    if check and computed.changed:
+        click.echo(f"error: {len(computed.changed)} rendered file(s) are out of date; run `model-gitops sync`", err=True)
+        sys.exit(1)
+    if detailed_exitcode and computed.changed:
+        sys.exit(EXIT_CHANGES)
+
+
+@click.command()
+@common_options
+def render(**options: Any) -> None:
+    """Render and validate into rendered/ without committing."""
+    settings = build_settings(**options)
+    root = _root(settings)
+    computed = app.compute(settings, root)
+    touched = workspace.write_tree(root / settings.rendered_dir, computed.desired, sorted(computed.plan.environments))
+    click.echo(report.plan_text(computed.plan, computed.changed))
+    click.echo(f"wrote {len(touched)} file(s) under {settings.rendered_dir}/")
+
+
+@click.command()
+@common_options
+@click.option("--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's.")
+@click.option("--push", is_flag=True, help="Push the commit to the remote.")
+@click.option("--remote", default="origin", show_default=True, help="Remote to push to.")
+@click.option("--branch", help="Branch to push to. Default: the current branch.")
+def sync(**options: Any) -> None:
+    """Render, validate, commit what changed (nothing if nothing did), and optionally push."""
+    settings = build_settings(**options)
+    result = app.sync(settings)
+    click.echo(report.plan_text(result.computed.plan, result.computed.changed))
+    if result.commit:
+        click.echo(f"committed {result.commit[:12]}: {result.message.splitlines()[0]}")
+        if result.pushed:
+            click.echo(f"pushed to {settings.remote}")
+    else:
+        click.echo("nothing to commit")
+    if result.computed.plan.rejections:
+        click.echo(f"error: {len(result.computed.plan.rejections)} model(s) could not be delivered (see above)", err=True)
+        sys.exit(1)
+
+
+@click.command()
+@common_options
+def validate(**options: Any) -> None:
+    """Validate the manifests already in rendered/ (kustomize, kubeconform, Seldon rules)."""
+    settings = build_settings(**options)
+    rendered = _root(settings) / settings.rendered_dir
+    tree = workspace.read_tree(rendered)
+    environments = sorted({p.split("/")[0] for p in tree if p.count("/") == 1 and p.endswith("/kustomization.yaml")})
+    problems = validate_tree(tree, environments, settings.validation)
+    if problems:
+        raise ValidationFailed(problems)
+    click.echo(f"valid: {', '.join(environments) or 'nothing to validate'}")
+
+
+@click.command()
+@common_options
+def status(**options: Any) -> None:
+    """Table of model x environment -> deployed version (and where its alias points now)."""
+    settings = build_settings(**options)
+    root = _root(settings)
+    environments = load_environments(root / settings.environments_dir, settings.only or None)
+    current = current_state(workspace.read_tree(root / settings.rendered_dir))
+    snapshot = registry.read_snapshot(settings.tracking_uri, {c.alias for c in environments.values()})
+    pending = {}
+    for env, cfg in environments.items():
+        for model in snapshot.models:
+            version = snapshot.aliased(model, cfg.alias)
+            if version is not None and cfg.models.selects(model):
+                pending[(env, model)] = version.version
+    click.echo(report.status_table(current, sorted(environments), pending))
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of environment files (for editor completion)."""
+    click.echo(json.dumps(config.json_schema(), indent=2, sort_keys=True))
+
+
+@click.command("crd-schema")
+@click.argument("crd", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Directory to write <group>/<kind>_<version>.json files into.")
+def crd_schema(crd: tuple[str, ...], output: Path) -> None:
+    """Convert CRD files (or https URLs) into kubeconform JSON schemas.
+
+    Use the output with kubeconform -schema-location 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'.
+    """
+    cache = Path.home() / ".cache" / "model-gitops"
+    written = []
+    for source in crd:
+        for document in schemas._documents(source, schemas.read_crd(source, cache)):
+            for path, body in crdschema.crd_schemas(document).items():
+                workspace.write_atomic(output / path, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode())
+                written.append(path)
+    click.echo("\n".join(sorted(written)))
+
+
+COMMANDS = [plan, render, validate, sync, status, schema, crd_schema]

@@ -1,0 +1,85 @@
+"""`model-gitops demo`: the whole job on an embedded registry and a local Git repository.
+
+Creates a SQLite MLflow registry with real logged models, a bare Git remote and a clone holding
+the project's example `environments/`, then syncs, moves an alias, syncs again, and syncs once
+more to show that nothing changes. No server and no network are needed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import app, gitrepo, report
+from generator.cli.options import build_settings, common_options
+from generator.registry import examples
+
+BUILTIN_ENVIRONMENTS = {
+    "dev": "namespace: models-dev\nalias: dev\n",
+    "staging": "namespace: models-staging\nalias: staging\n",
+    "prod": "namespace: models-prod\nalias: champion\n",
+}
+
+
+@click.command()
+@common_options
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path(".demo"),
+              show_default=True, help="Where the demo registry and repositories are created (replaced).")
+def demo(directory: Path, **options: Any) -> None:
+    """Run the main job end to end on an example SQLite registry and a local Git repository."""
+    directory = directory.resolve()
+    source_environments = Path(options["environments_dir"]).resolve()
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    tracking_uri = f"sqlite:///{directory / 'mlflow.db'}"
+    click.echo(f"1/4 creating an MLflow registry with example models at {tracking_uri}")
+    examples.seed(tracking_uri, examples.DEMO_MODELS, (directory / "artifacts").as_uri())
+    worktree = _make_repositories(directory, source_environments)
+    settings = replace(
+        build_settings(**{**options, "repo": str(worktree), "environments_dir": "environments"}),
+        tracking_uri=tracking_uri,
+        push=True,
+    )
+    click.echo("2/4 first sync: render, validate, commit, push")
+    _sync_and_show(settings)
+    click.echo("3/4 promoting fraud-detector version 3 to @champion, then syncing again")
+    examples.set_alias(tracking_uri, "fraud-detector", "champion", 3)
+    _sync_and_show(settings)
+    click.echo("4/4 syncing once more: nothing changed, so nothing is committed")
+    _sync_and_show(settings)
+    log = gitrepo.open_worktree(str(worktree), settings.cache_dir).git.log("--stat", "--format=%n%h %s")
+    click.echo(f"\nGit history of {worktree} (remote: {directory / 'remote.git'}):{log}")
+
+
+def _make_repositories(directory: Path, environments: Path) -> Path:
+    remote = directory / "remote.git"
+    worktree = directory / "gitops"
+    gitrepo.init_bare(remote)
+    repo = gitrepo.clone(str(remote), worktree)
+    repo.git.symbolic_ref("HEAD", "refs/heads/main")
+    target = worktree / "environments"
+    target.mkdir()
+    if environments.is_dir() and any(environments.glob("*.yaml")):
+        for path in sorted(environments.glob("*.yaml")):
+            shutil.copy(path, target / path.name)
+    else:
+        for name, text in BUILTIN_ENVIRONMENTS.items():
+            (target / f"{name}.yaml").write_text(text)
+    gitrepo.commit_paths(repo, ["environments"], "Add environment configuration\n", None)
+    gitrepo.push(repo)
+    return worktree
+
+
+def _sync_and_show(settings: Any) -> None:
+    result = app.sync(settings)
+    text = report.plan_text(result.computed.plan, result.computed.changed)
+    click.echo("    " + text.replace("\n", "\n    "))
+    if result.commit:
+        click.echo(f"    committed {result.commit[:12]} and pushed: {result.message.splitlines()[0]}")
+    else:
+        click.echo("    nothing to commit")

@@ -1,0 +1,60 @@
+"""The `model-gitops` group and the exit-code contract.
+
+Expected failures (`ModelGitopsError`) print one line and exit 1; anything else is a bug and
+prints a traceback with exit 3. `plan --detailed-exitcode` uses 2 for "changes".
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from generator import __version__
+from generator.cli import commands, demo
+from generator.errors import ModelGitopsError, redact
+
+EXIT_ERROR = 1
+EXIT_BUG = 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="model-gitops")
+def cli() -> None:
+    """Deliver MLflow registry models to Kubernetes through Git.
+
+    Reads the MLflow Model Registry, renders one Seldon Core SeldonDeployment per model and
+    environment into rendered/<env>/, validates everything (Seldon admission rules, kustomize,
+    kubeconform) and commits only when something changed. Argo CD syncs the cluster from Git.
+
+    Run it from the root of the GitOps repository (it holds environments/ and rendered/).
+    Start with `model-gitops demo` to see it work on an example registry.
+    """
+
+
+for command in [*commands.COMMANDS, demo.demo]:
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ModelGitopsError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a bug: show everything
+        click.echo(redact("".join(traceback.format_exception(exc))), err=True)
+        click.echo("model-gitops hit a bug (exit 3); please report it with the traceback above", err=True)
+        sys.exit(EXIT_BUG)

@@ -1,0 +1,81 @@
+"""Options shared by the commands and the one place they become a `Settings`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import schemas
+from generator.settings import Settings
+from generator.validate import ValidationSettings
+
+
+def _split(value: str | None) -> list[str]:
+    return value.split() if value else []
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command that reads the registry or the repository shares."""
+    options = [
+        click.option("--repo", default=".", show_default=True, envvar="MODEL_GITOPS_REPO",
+                     help="GitOps repository: a working tree, or a path/URL to clone."),
+        click.option("--environments", "environments_dir", default="environments", show_default=True,
+                     help="Directory of <env>.yaml files, relative to the repository."),
+        click.option("--rendered", "rendered_dir", default="rendered", show_default=True,
+                     help="Directory the manifests are written to, relative to the repository."),
+        click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default="sqlite:///mlflow.db",
+                     show_default="$MLFLOW_TRACKING_URI or sqlite:///mlflow.db",
+                     help="MLflow tracking/registry URI (http(s)://... or sqlite:///path)."),
+        click.option("-e", "--env", "only", multiple=True,
+                     help="Only this environment (repeatable). Default: all."),
+        click.option("--kubectl", default="kubectl", envvar="MODEL_GITOPS_KUBECTL", show_default=True,
+                     help="kubectl binary used for `kubectl kustomize`."),
+        click.option("--kubeconform", default="kubeconform", envvar="MODEL_GITOPS_KUBECONFORM",
+                     show_default=True, help="kubeconform binary."),
+        click.option("--schema-location", "schema_locations", multiple=True,
+                     envvar="MODEL_GITOPS_SCHEMA_LOCATIONS",
+                     help="kubeconform -schema-location (repeatable; env: space-separated). "
+                          "Default: kubeconform's default and the public CRDs catalog."),
+        click.option("--crd", "crds", multiple=True, envvar="MODEL_GITOPS_CRDS",
+                     help="CRD file or https URL to validate custom resources against "
+                          "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD."),
+        click.option("--kubernetes-version", default="1.32.0", show_default=True,
+                     envvar="MODEL_GITOPS_KUBERNETES_VERSION", help="Kubernetes version for schemas."),
+        click.option("--cache-dir", type=click.Path(path_type=Path), envvar="MODEL_GITOPS_CACHE_DIR",
+                     default=Path.home() / ".cache" / "model-gitops", show_default="~/.cache/model-gitops",
+                     help="Where downloaded CRDs, generated schemas and clones are kept."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def build_settings(**values: Any) -> Settings:
+    """The run's settings from the parsed options (and their environment variables)."""
+    cache = values["cache_dir"]
+    locations = [w for item in values["schema_locations"] for w in _split(item)]
+    crds = [w for item in values["crds"] for w in _split(item)]
+    validation = ValidationSettings(
+        kubectl=values["kubectl"],
+        kubeconform=values["kubeconform"],
+        kubernetes_version=values["kubernetes_version"],
+        schema_locations=locations or [schemas.DEFAULT_CORE_LOCATION, schemas.CATALOG_LOCATION],
+        crds=crds or [schemas.SELDON_CRD_URL],
+        cache_dir=cache,
+    )
+    return Settings(
+        repo=values["repo"],
+        environments_dir=values["environments_dir"],
+        rendered_dir=values["rendered_dir"],
+        tracking_uri=values["tracking_uri"],
+        only=list(values["only"]),
+        validation=validation,
+        author=values.get("author"),
+        push=values.get("push", False),
+        remote=values.get("remote", "origin"),
+        branch=values.get("branch"),
+        cache_dir=cache,
+    )

@@ -1,0 +1,61 @@
+"""Turn CustomResourceDefinitions into kubeconform JSON schemas. Pure on plain data.
+
+No public catalog has a SeldonDeployment schema, and users have CRDs of their own, so this is a
+feature (`model-gitops validate --crd FILE`): each served version's `openAPIV3Schema` becomes
+`<group>/<kind>_<version>.json`, the layout of kubeconform's
+`{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json` template. For strict mode every
+object that lists `properties` gets `additionalProperties: false`, and Kubernetes extensions are
+mapped to plain JSON Schema (`x-kubernetes-int-or-string` -> string or integer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_DIALECT = "http://json-schema.org/draft-04/schema#"
+
+
+def crd_schemas(crd: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{relative path: JSON schema}` for every version a CRD serves."""
+    if crd.get("kind") != "CustomResourceDefinition":
+        raise ValueError(f"not a CustomResourceDefinition (kind {crd.get('kind')!r})")
+    spec = crd.get("spec") or {}
+    group = spec["group"]
+    kind = spec["names"]["kind"]
+    schemas = {}
+    for version in spec.get("versions") or []:
+        if not version.get("served", True):
+            continue
+        openapi = ((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"}
+        schema = strict_schema(openapi)
+        schema["$schema"] = SCHEMA_DIALECT
+        schema.setdefault("properties", {})
+        schema["properties"]["apiVersion"] = {"type": "string", "enum": [f"{group}/{version['name']}"]}
+        schema["properties"]["kind"] = {"type": "string", "enum": [kind]}
+        schemas[f"{group}/{kind.lower()}_{version['name']}.json"] = schema
+    return schemas
+
+
+def strict_schema(node: Any) -> Any:
+    """A copy of an OpenAPI v3 schema node in kubeconform strict form."""
+    if isinstance(node, list):
+        return [strict_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-kubernetes-") or key == "description":
+            continue
+        result[key] = strict_schema(value)
+    if node.get("x-kubernetes-int-or-string"):
+        result.pop("type", None)
+        result["oneOf"] = [{"type": "string"}, {"type": "integer"}]
+    if node.get("x-kubernetes-preserve-unknown-fields"):
+        return {key: value for key, value in result.items() if key != "additionalProperties"}
+    if "properties" in result and "additionalProperties" not in result:
+        result["additionalProperties"] = False
+    if result.get("nullable"):
+        result.pop("nullable")
+        if isinstance(result.get("type"), str):
+            result["type"] = [result["type"], "null"]
+    return result

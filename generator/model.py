@@ -1,0 +1,70 @@
+"""Plain data passed between the layers: what the registry holds and what Git already has.
+
+These are frozen dataclasses with no behaviour that touches the outside world, so the pure core
+(`plan`, `render`) can be fed from MLflow, from files or from a test with equal ease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One version of a registered model, as read from the registry."""
+
+    name: str
+    version: str
+    source: str
+    storage_uri: str
+    run_id: str = ""
+    status: str = "READY"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A registered model with its aliases (alias -> version number as a string)."""
+
+    name: str
+    aliases: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The registry state one run works from."""
+
+    tracking_uri: str
+    models: dict[str, RegisteredModel]
+    versions: dict[tuple[str, str], ModelVersion]
+
+    def aliased(self, model: str, alias: str) -> ModelVersion | None:
+        """The READY version that `model@alias` points at, if any."""
+        registered = self.models.get(model)
+        if registered is None or alias not in registered.aliases:
+            return None
+        found = self.versions.get((model, registered.aliases[alias]))
+        return found if found is not None and found.status == "READY" else None
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What `rendered/<env>/<dir>/seldondeployment.yaml` currently says."""
+
+    model: str
+    version: str
+    directory: str
+    annotations: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CurrentState:
+    """The rendered tree as it is in Git: environment -> model name -> deployment."""
+
+    deployed: dict[str, dict[str, Deployed]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+Document = dict[str, Any]

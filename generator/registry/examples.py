@@ -1,0 +1,72 @@
+"""Example registry content for the demo and the tests: real logged pyfunc models.
+
+Each version is a real scikit-learn model logged with `mlflow.sklearn.log_model` (so its
+artifacts hold an `MLmodel` file with the `python_function` flavor), registered, and given
+aliases. Works against any tracking URI (a SQLite file or an `mlflow server`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ExampleModel:
+    name: str
+    versions: int
+    aliases: dict[str, int] = field(default_factory=dict)
+    metric: str = "val_auc"
+
+
+DEMO_MODELS = [
+    ExampleModel("fraud-detector", 3, {"dev": 3, "staging": 2, "champion": 2}),
+    ExampleModel("churn-model", 2, {"dev": 2, "staging": 2, "champion": 1}),
+    ExampleModel("Price_Forecaster.v2", 1, {"dev": 1}),
+]
+
+
+def quiet_mlflow() -> None:
+    for name in ("mlflow", "alembic", "urllib3"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+
+
+def seed(tracking_uri: str, models: list[ExampleModel], artifact_location: str | None = None) -> None:
+    """Log, register and alias every version of `models` in the registry at `tracking_uri`."""
+    quiet_mlflow()
+    import mlflow
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    experiment = _experiment(client, "model-gitops-examples", artifact_location)
+    features = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    labels = np.array([0, 1, 1, 0])
+    for model in models:
+        for number in range(1, model.versions + 1):
+            with mlflow.start_run(experiment_id=experiment, run_name=f"{model.name}-v{number}"):
+                mlflow.log_metric(model.metric, round(0.80 + 0.01 * number, 4))
+                estimator = LogisticRegression().fit(features, labels)
+                mlflow.sklearn.log_model(estimator, name="model", registered_model_name=model.name)
+        for alias, version in model.aliases.items():
+            client.set_registered_model_alias(model.name, alias, str(version))
+
+
+def set_alias(tracking_uri: str, model: str, alias: str, version: int) -> None:
+    quiet_mlflow()
+    import mlflow
+
+    mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri).set_registered_model_alias(
+        model, alias, str(version)
+    )
+
+
+def _experiment(client, name: str, artifact_location: str | None) -> str:  # type: ignore[no-untyped-def]
+    existing = client.get_experiment_by_name(name)
+    if existing is not None:
+        return str(existing.experiment_id)
+    return str(client.create_experiment(name, artifact_location=artifact_location))

@@ -1,0 +1,223 @@
+"""The only module that talks to MLflow: read the registry into a `Snapshot`.
+
+Reads are batched and paged so the number of requests does not grow with models times
+environments: one paged search of registered models (which carries aliases), version searches
+with `name IN (...)` in chunks, then one batched lookup of where the aliased versions' artifacts
+live (logged models for `models:/` sources, runs for `runs:/` sources). Every MLflow failure is
+translated here into a `RegistryError` that names the URI and says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.errors import RegistryError, redact
+from generator.model import ModelVersion, RegisteredModel, Snapshot
+
+T = TypeVar("T")
+PAGE = 1000
+CHUNK_CHARS = 3000
+_QUIET_RETRIES = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+}
+
+
+def read_snapshot(
+    tracking_uri: str, aliases: set[str], wanted: Callable[[str], bool] = lambda _: True
+) -> Snapshot:
+    """Registered models carrying any of `aliases` (and `wanted`), with their aliased versions."""
+    reader = RegistryReader(tracking_uri)
+    with translate_errors(tracking_uri):
+        models = reader.registered_models(aliases, wanted)
+        needed = {(m.name, v) for m in models for a, v in m.aliases.items() if a in aliases}
+        versions = reader.versions(sorted({name for name, _ in needed}), needed)
+        versions = reader.resolve_storage(versions)
+    return Snapshot(tracking_uri, {m.name: m for m in models}, versions)
+
+
+class RegistryReader:
+    """Batched, paged reads through one `MlflowClient`."""
+
+    def __init__(self, tracking_uri: str) -> None:
+        _check_local_store(tracking_uri)
+        for variable, value in _QUIET_RETRIES.items():
+            os.environ.setdefault(variable, value)
+        from mlflow import MlflowClient
+
+        self.uri = tracking_uri
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def registered_models(
+        self, aliases: set[str], wanted: Callable[[str], bool]
+    ) -> list[RegisteredModel]:
+        found = []
+        for model in _pages(self.client.search_registered_models, max_results=PAGE):
+            model_aliases = {str(a): str(v) for a, v in (model.aliases or {}).items()}
+            if wanted(model.name) and aliases & set(model_aliases):
+                tags = {str(k): str(v) for k, v in (model.tags or {}).items()}
+                found.append(RegisteredModel(model.name, model_aliases, tags))
+        return sorted(found, key=lambda m: m.name)
+
+    def versions(
+        self, names: list[str], needed: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], ModelVersion]:
+        versions = {}
+        for chunk in _chunks(names, _quote):
+            query = f"name IN ({', '.join(_quote(n) for n in chunk)})"
+            for version in _pages(self.client.search_model_versions, query, max_results=PAGE * 10):
+                key = (version.name, str(version.version))
+                if key in needed:
+                    versions[key] = _version(version)
+        return versions
+
+    def resolve_storage(
+        self, versions: dict[tuple[str, str], ModelVersion]
+    ) -> dict[tuple[str, str], ModelVersion]:
+        """Replace `models:/` and `runs:/` sources by the storage location MLflow recorded."""
+        logged = {v.source.split("/", 1)[1] for v in versions.values() if _logged_model_id(v)}
+        runs = {v.source.split("/")[1] for v in versions.values() if v.source.startswith("runs:/")}
+        if not logged and not runs:
+            return versions
+        experiments = [e.experiment_id for e in _pages(self.client.search_experiments, max_results=PAGE)]
+        locations = self._logged_model_locations(experiments, logged)
+        run_roots = self._run_artifact_roots(experiments, runs)
+        return {key: _with_storage(v, locations, run_roots) for key, v in versions.items()}
+
+    def _logged_model_locations(self, experiments: list[str], ids: set[str]) -> dict[str, str]:
+        found = {}
+        for chunk in _chunks(sorted(ids), _quote):
+            query = f"attributes.model_id IN ({', '.join(_quote(i) for i in chunk)})"
+            for model in _pages(
+                self.client.search_logged_models, experiments, query, max_results=PAGE
+            ):
+                found[model.model_id] = _as_uri(model.artifact_location)
+        return found
+
+    def _run_artifact_roots(self, experiments: list[str], ids: set[str]) -> dict[str, str]:
+        found = {}
+        for chunk in _chunks(sorted(ids), _quote):
+            query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
+            for run in _pages(self.client.search_runs, experiments, query, max_results=PAGE):
+                found[run.info.run_id] = _as_uri(run.info.artifact_uri)
+        return found
+
+
+def _version(version: Any) -> ModelVersion:
+    source = str(version.source or "")
+    return ModelVersion(
+        name=version.name,
+        version=str(version.version),
+        source=source,
+        storage_uri=_as_uri(source),
+        run_id=str(version.run_id or ""),
+        status=str(version.status or ""),
+        tags={str(k): str(v) for k, v in (version.tags or {}).items()},
+    )
+
+
+def _with_storage(
+    version: ModelVersion, logged: dict[str, str], runs: dict[str, str]
+) -> ModelVersion:
+    model_id = _logged_model_id(version)
+    if model_id and model_id in logged:
+        return replace(version, storage_uri=logged[model_id])
+    if version.source.startswith("runs:/"):
+        _, run_id, *path = version.source[len("runs:/") :].split("/")
+        if run_id in runs:
+            return replace(version, storage_uri="/".join([runs[run_id], *path]).rstrip("/"))
+    return version
+
+
+def _logged_model_id(version: ModelVersion) -> str | None:
+    if version.source.startswith("models:/m-") and version.source.count("/") == 1:
+        return version.source.split("/", 1)[1]
+    return None
+
+
+def _as_uri(location: str) -> str:
+    """Local paths as `file://` URIs, so rewrites and checks see one form."""
+    return f"file://{location}" if location.startswith("/") else location
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _chunks(items: list[str], render: Callable[[str], str]) -> Iterator[list[str]]:
+    """Split items so each `IN (...)` filter stays well below URL length limits."""
+    chunk: list[str] = []
+    size = 0
+    for item in items:
+        cost = len(render(item)) + 2
+        if chunk and size + cost > CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(item)
+        size += cost
+    if chunk:
+        yield chunk
+
+
+def _pages(search: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterable[Any]:
+    token = None
+    while True:
+        page = search(*args, page_token=token, **kwargs)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+def _check_local_store(uri: str) -> None:
+    if uri.startswith("sqlite:///"):
+        path = Path(uri[len("sqlite:///") :])
+        if not path.is_file():
+            raise RegistryError(
+                f"no MLflow database at {path}",
+                "check MLFLOW_TRACKING_URI (run `model-gitops demo` to create an example registry)",
+            )
+
+
+
+@contextmanager
+def translate_errors(uri: str) -> Iterator[None]:
+    """Turn whatever MLflow or the HTTP stack raised into one actionable `RegistryError`."""
+    try:
+        yield
+    except RegistryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - translated at the boundary, re-raised below
+        if not _is_registry_failure(exc):
+            raise
+        raise RegistryError(*_explain(redact(uri), exc)) from None
+
+
+def _is_registry_failure(exc: Exception) -> bool:
+    from mlflow.exceptions import MlflowException
+    from requests import RequestException
+
+    return isinstance(exc, (MlflowException, RequestException, OSError))
+
+
+def _explain(uri: str, exc: Exception) -> tuple[str, str]:
+    text = " ".join(str(exc).split())
+    status = getattr(exc, "get_http_status_code", lambda: None)()
+    if "refused" in text.lower() or "Max retries exceeded" in text:
+        return f"MLflow at {uri} refused the connection", "is the server running?"
+    if "timed out" in text.lower() or "timeout" in text.lower():
+        return f"MLflow at {uri} did not answer in time", "check the server's health and load"
+    if status in (401, 403) or "401" in text or "403" in text:
+        return (
+            f"MLflow at {uri} rejected the credentials",
+            "check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD",
+        )
+    if status and int(status) >= 500 or " 50" in text:
+        return f"MLflow at {uri} failed ({text[:160]})", "retry later or check the server logs"
+    return f"MLflow at {uri} failed ({text[:200]})", "check the tracking URI and the server logs"

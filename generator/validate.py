@@ -1,0 +1,112 @@
+"""Validate a rendered tree before anything reaches Git.
+
+For every environment: `kubectl kustomize` builds it (once), Seldon's admission rules run on the
+built SeldonDeployments, and one kubeconform `-strict` run checks all built output against the
+Kubernetes and CRD schemas. Problems name environment, resource and field.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import schemas, tools, yamlio
+from generator.admission import admission_problems
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    kubectl: str = "kubectl"
+    kubeconform: str = "kubeconform"
+    kubernetes_version: str = "1.32.0"
+    schema_locations: list[str] = field(
+        default_factory=lambda: [schemas.DEFAULT_CORE_LOCATION, schemas.CATALOG_LOCATION]
+    )
+    crds: list[str] = field(default_factory=lambda: [schemas.SELDON_CRD_URL])
+    cache_dir: Path = Path.home() / ".cache" / "model-gitops"
+
+
+def validate_tree(
+    files: dict[str, bytes], environments: list[str], settings: ValidationSettings
+) -> list[str]:
+    """Problems found in the `environments` of a rendered tree (paths relative to rendered/)."""
+    with tempfile.TemporaryDirectory(prefix="model-gitops-validate-") as temporary:
+        root = Path(temporary)
+        for path, content in files.items():
+            if path.split("/", 1)[0] in environments:
+                (root / "rendered" / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / "rendered" / path).write_bytes(content)
+        problems, built = build_all(root, environments, settings)
+        for env, output in built.items():
+            problems += admission(env, output)
+        problems += kubeconform(list(built.values()), settings, root)
+    return problems
+
+
+def build_all(
+    root: Path, environments: list[str], settings: ValidationSettings
+) -> tuple[list[str], dict[str, Path]]:
+    problems, built = [], {}
+    for env in environments:
+        if not (root / "rendered" / env).is_dir():
+            continue
+        result = tools.run([settings.kubectl, "kustomize", str(root / "rendered" / env)])
+        if result.returncode != 0:
+            problems.append(f"{env}: kustomize build failed: {_first_lines(result.stderr)}")
+            continue
+        output = root / "built" / f"{env}.yaml"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(result.stdout, "utf-8")
+        built[env] = output
+    return problems, built
+
+
+def admission(env: str, built: Path) -> list[str]:
+    problems = []
+    for document in yamlio.load_all(built.read_text("utf-8")):
+        if isinstance(document, dict) and document.get("kind") == "SeldonDeployment":
+            name = (document.get("metadata") or {}).get("name")
+            problems += [f"{env}/{name}: {p}" for p in admission_problems(document)]
+    return problems
+
+
+def kubeconform(built: list[Path], settings: ValidationSettings, workdir: Path) -> list[str]:
+    if not built:
+        return []
+    generated = schemas.generate(settings.crds, settings.cache_dir) if settings.crds else None
+    locations = list(settings.schema_locations)
+    if generated is not None:
+        locations.append(schemas.location(generated))
+    args = [settings.kubeconform, "-strict", "-output", "json", "-kubernetes-version", settings.kubernetes_version]
+    for location in locations:
+        args += ["-schema-location", location]
+    result = tools.run([*args, *[str(path) for path in built]], cwd=workdir)
+    return _kubeconform_problems(result.stdout, result.stderr, result.returncode)
+
+
+def _kubeconform_problems(stdout: str, stderr: str, returncode: int) -> list[str]:
+    try:
+        report = json.loads(stdout) if stdout.strip() else {"resources": []}
+    except json.JSONDecodeError:
+        return [f"kubeconform failed: {_first_lines(stdout + stderr)}"]
+    problems = []
+    for resource in report.get("resources") or []:
+        if resource.get("status") in ("statusValid", "statusSkipped"):
+            continue
+        env = Path(resource.get("filename", "?")).stem
+        message = _short_kubeconform_message(resource.get("msg", ""))
+        problems.append(f"{env}/{resource.get('name')} ({resource.get('kind')}): {message}")
+    if returncode != 0 and not problems:
+        problems.append(f"kubeconform failed: {_first_lines(stdout + stderr)}")
+    return problems
+
+
+def _short_kubeconform_message(message: str) -> str:
+    marker = "- at "
+    return message[message.index(marker) + len(marker) :] if marker in message else message
+
+
+def _first_lines(text: str, count: int = 3) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[:count])
