@@ -47,7 +47,9 @@ def open_worktree(location: str, cache: Path):  # type: ignore[no-untyped-def]
         try:
             return git.Repo(path, search_parent_directories=True)
         except git.InvalidGitRepositoryError:
-            raise GitError(f"{path} is not inside a Git repository", "run `git init` or pass --repo") from None
+            raise GitError(
+                f"{path} is not inside a Git repository", "run `git init` or pass --repo"
+            ) from None
     return _clone(location, cache / "checkouts" / hashlib.sha256(location.encode()).hexdigest()[:16])
 
 

@@ -79,9 +79,7 @@ class Plan:
         return [c for env in self.environments.values() for c in env.changes if c.kind == "reject"]
 
 
-def plan(
-    environments: dict[str, EnvironmentConfig], snapshot: Snapshot, current: CurrentState
-) -> Plan:
+def plan(environments: dict[str, EnvironmentConfig], snapshot: Snapshot, current: CurrentState) -> Plan:
     """The desired state of every environment and how it differs from `current`."""
     return Plan(
         {

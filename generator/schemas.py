@@ -36,7 +36,7 @@ def generate(crds: list[str], cache: Path) -> Path:
     target = cache / "schemas" / digest
     if (target / ".complete").is_file():
         return target
-    for source, text in zip(crds, texts):
+    for source, text in zip(crds, texts, strict=False):
         for document in _documents(source, text):
             for path, schema in crd_schemas(document).items():
                 write_atomic(target / path, json.dumps(schema, sort_keys=True).encode())

@@ -7,8 +7,8 @@ current state can come from disk, from a Git tree, or from a test.
 from __future__ import annotations
 
 from generator import yamlio
-from generator.model import CurrentState, Deployed
 from generator.layout import ANNOTATION_PREFIX, SELDON_FILE
+from generator.model import CurrentState, Deployed
 
 
 def current_state(files: dict[str, bytes]) -> CurrentState:

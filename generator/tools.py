@@ -30,7 +30,9 @@ def find(command: str) -> str:
     return found
 
 
-def run(args: list[str], stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command to completion and return it; exit codes are the caller's to judge."""
     executable = find(args[0])
     try:

@@ -79,7 +79,14 @@ def kubeconform(built: list[Path], settings: ValidationSettings, workdir: Path) 
     locations = list(settings.schema_locations)
     if generated is not None:
         locations.append(schemas.location(generated))
-    args = [settings.kubeconform, "-strict", "-output", "json", "-kubernetes-version", settings.kubernetes_version]
+    args = [
+        settings.kubeconform,
+        "-strict",
+        "-output",
+        "json",
+        "-kubernetes-version",
+        settings.kubernetes_version,
+    ]
     for location in locations:
         args += ["-schema-location", location]
     result = tools.run([*args, *[str(path) for path in built]], cwd=workdir)

@@ -30,11 +30,7 @@ def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> lis
 
     Returns the relative paths that were written or deleted, sorted.
     """
-    current = {
-        path: content
-        for path, content in read_tree(root).items()
-        if path.split("/", 1)[0] in managed
-    }
+    current = {path: content for path, content in read_tree(root).items() if path.split("/", 1)[0] in managed}
     touched = []
     for path in sorted(desired):
         if current.get(path) != desired[path]:

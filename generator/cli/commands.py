@@ -27,10 +27,14 @@ def _root(settings: Any) -> Path:
 @click.command()
 @common_options
 @click.option("--diff", is_flag=True, help="Also print the unified diff of the rendered files.")
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
-@click.option("--check", is_flag=True,
-              help="Exit 1 if rendered/ is not what the config and registry produce (for CI).")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
+)
+@click.option(
+    "--check", is_flag=True, help="Exit 1 if rendered/ is not what the config and registry produce (for CI)."
+)
 def plan(diff: bool, detailed_exitcode: bool, check: bool, **options: Any) -> None:
     """Show what a sync would change, per environment, without writing anything."""
     settings = build_settings(**options)
@@ -40,7 +44,10 @@ def plan(diff: bool, detailed_exitcode: bool, check: bool, **options: Any) -> No
     if diff and computed.changed:
         click.echo(report.file_diff(computed.current.files, computed.desired, computed.changed))
     if check and computed.changed:
-        click.echo(f"error: {len(computed.changed)} rendered file(s) are out of date; run `model-gitops sync`", err=True)
+        click.echo(
+            f"error: {len(computed.changed)} rendered file(s) are out of date; run `model-gitops sync`",
+            err=True,
+        )
         sys.exit(1)
     if detailed_exitcode and computed.changed:
         sys.exit(EXIT_CHANGES)
@@ -53,14 +60,18 @@ def render(**options: Any) -> None:
     settings = build_settings(**options)
     root = _root(settings)
     computed = app.compute(settings, root)
-    touched = workspace.write_tree(root / settings.rendered_dir, computed.desired, sorted(computed.plan.environments))
+    touched = workspace.write_tree(
+        root / settings.rendered_dir, computed.desired, sorted(computed.plan.environments)
+    )
     click.echo(report.plan_text(computed.plan, computed.changed))
     click.echo(f"wrote {len(touched)} file(s) under {settings.rendered_dir}/")
 
 
 @click.command()
 @common_options
-@click.option("--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's.")
+@click.option(
+    "--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's."
+)
 @click.option("--push", is_flag=True, help="Push the commit to the remote.")
 @click.option("--remote", default="origin", show_default=True, help="Remote to push to.")
 @click.option("--branch", help="Branch to push to. Default: the current branch.")
@@ -76,7 +87,10 @@ def sync(**options: Any) -> None:
     else:
         click.echo("nothing to commit")
     if result.computed.plan.rejections:
-        click.echo(f"error: {len(result.computed.plan.rejections)} model(s) could not be delivered (see above)", err=True)
+        click.echo(
+            f"error: {len(result.computed.plan.rejections)} model(s) could not be delivered (see above)",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -87,7 +101,9 @@ def validate(**options: Any) -> None:
     settings = build_settings(**options)
     rendered = _root(settings) / settings.rendered_dir
     tree = workspace.read_tree(rendered)
-    environments = sorted({p.split("/")[0] for p in tree if p.count("/") == 1 and p.endswith("/kustomization.yaml")})
+    environments = sorted(
+        {p.split("/")[0] for p in tree if p.count("/") == 1 and p.endswith("/kustomization.yaml")}
+    )
     problems = validate_tree(tree, environments, settings.validation)
     if problems:
         raise ValidationFailed(problems)
@@ -120,19 +136,27 @@ def schema() -> None:
 
 @click.command("crd-schema")
 @click.argument("crd", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Directory to write <group>/<kind>_<version>.json files into.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory to write <group>/<kind>_<version>.json files into.",
+)
 def crd_schema(crd: tuple[str, ...], output: Path) -> None:
     """Convert CRD files (or https URLs) into kubeconform JSON schemas.
 
-    Use the output with kubeconform -schema-location 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'.
+    Use the output with kubeconform:
+    -schema-location 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'
     """
     cache = Path.home() / ".cache" / "model-gitops"
     written = []
     for source in crd:
         for document in schemas._documents(source, schemas.read_crd(source, cache)):
             for path, body in crdschema.crd_schemas(document).items():
-                workspace.write_atomic(output / path, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode())
+                workspace.write_atomic(
+                    output / path, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode()
+                )
                 written.append(path)
     click.echo("\n".join(sorted(written)))
 

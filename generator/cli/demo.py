@@ -27,8 +27,14 @@ BUILTIN_ENVIRONMENTS = {
 
 @click.command()
 @common_options
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path(".demo"),
-              show_default=True, help="Where the demo registry and repositories are created (replaced).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path(".demo"),
+    show_default=True,
+    help="Where the demo registry and repositories are created (replaced).",
+)
 def demo(directory: Path, **options: Any) -> None:
     """Run the main job end to end on an example SQLite registry and a local Git repository."""
     directory = directory.resolve()

@@ -37,24 +37,32 @@ for command in [*commands.COMMANDS, demo.demo]:
     cli.add_command(command)
 
 
-def main() -> None:
-    """Console-script entry point."""
+def run(args: list[str] | None = None) -> int:
+    """Run the CLI with `args` (default: sys.argv) and return the exit code."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=args, prog_name="model-gitops", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.Abort:
         click.echo("aborted", err=True)
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except ModelGitopsError as exc:
         click.echo(f"error: {exc.one_line()}", err=True)
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
     except Exception as exc:  # noqa: BLE001 - a bug: show everything
         click.echo(redact("".join(traceback.format_exception(exc))), err=True)
         click.echo("model-gitops hit a bug (exit 3); please report it with the traceback above", err=True)
-        sys.exit(EXIT_BUG)
+        return EXIT_BUG
+    return 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

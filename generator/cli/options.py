@@ -20,33 +20,82 @@ def _split(value: str | None) -> list[str]:
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options every command that reads the registry or the repository shares."""
     options = [
-        click.option("--repo", default=".", show_default=True, envvar="MODEL_GITOPS_REPO",
-                     help="GitOps repository: a working tree, or a path/URL to clone."),
-        click.option("--environments", "environments_dir", default="environments", show_default=True,
-                     help="Directory of <env>.yaml files, relative to the repository."),
-        click.option("--rendered", "rendered_dir", default="rendered", show_default=True,
-                     help="Directory the manifests are written to, relative to the repository."),
-        click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default="sqlite:///mlflow.db",
-                     show_default="$MLFLOW_TRACKING_URI or sqlite:///mlflow.db",
-                     help="MLflow tracking/registry URI (http(s)://... or sqlite:///path)."),
-        click.option("-e", "--env", "only", multiple=True,
-                     help="Only this environment (repeatable). Default: all."),
-        click.option("--kubectl", default="kubectl", envvar="MODEL_GITOPS_KUBECTL", show_default=True,
-                     help="kubectl binary used for `kubectl kustomize`."),
-        click.option("--kubeconform", default="kubeconform", envvar="MODEL_GITOPS_KUBECONFORM",
-                     show_default=True, help="kubeconform binary."),
-        click.option("--schema-location", "schema_locations", multiple=True,
-                     envvar="MODEL_GITOPS_SCHEMA_LOCATIONS",
-                     help="kubeconform -schema-location (repeatable; env: space-separated). "
-                          "Default: kubeconform's default and the public CRDs catalog."),
-        click.option("--crd", "crds", multiple=True, envvar="MODEL_GITOPS_CRDS",
-                     help="CRD file or https URL to validate custom resources against "
-                          "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD."),
-        click.option("--kubernetes-version", default="1.32.0", show_default=True,
-                     envvar="MODEL_GITOPS_KUBERNETES_VERSION", help="Kubernetes version for schemas."),
-        click.option("--cache-dir", type=click.Path(path_type=Path), envvar="MODEL_GITOPS_CACHE_DIR",
-                     default=Path.home() / ".cache" / "model-gitops", show_default="~/.cache/model-gitops",
-                     help="Where downloaded CRDs, generated schemas and clones are kept."),
+        click.option(
+            "--repo",
+            default=".",
+            show_default=True,
+            envvar="MODEL_GITOPS_REPO",
+            help="GitOps repository: a working tree, or a path/URL to clone.",
+        ),
+        click.option(
+            "--environments",
+            "environments_dir",
+            default="environments",
+            show_default=True,
+            help="Directory of <env>.yaml files, relative to the repository.",
+        ),
+        click.option(
+            "--rendered",
+            "rendered_dir",
+            default="rendered",
+            show_default=True,
+            help="Directory the manifests are written to, relative to the repository.",
+        ),
+        click.option(
+            "--tracking-uri",
+            envvar="MLFLOW_TRACKING_URI",
+            default="sqlite:///mlflow.db",
+            show_default="$MLFLOW_TRACKING_URI or sqlite:///mlflow.db",
+            help="MLflow tracking/registry URI (http(s)://... or sqlite:///path).",
+        ),
+        click.option(
+            "-e", "--env", "only", multiple=True, help="Only this environment (repeatable). Default: all."
+        ),
+        click.option(
+            "--kubectl",
+            default="kubectl",
+            envvar="MODEL_GITOPS_KUBECTL",
+            show_default=True,
+            help="kubectl binary used for `kubectl kustomize`.",
+        ),
+        click.option(
+            "--kubeconform",
+            default="kubeconform",
+            envvar="MODEL_GITOPS_KUBECONFORM",
+            show_default=True,
+            help="kubeconform binary.",
+        ),
+        click.option(
+            "--schema-location",
+            "schema_locations",
+            multiple=True,
+            envvar="MODEL_GITOPS_SCHEMA_LOCATIONS",
+            help="kubeconform -schema-location (repeatable; env: space-separated). "
+            "Default: kubeconform's default and the public CRDs catalog.",
+        ),
+        click.option(
+            "--crd",
+            "crds",
+            multiple=True,
+            envvar="MODEL_GITOPS_CRDS",
+            help="CRD file or https URL to validate custom resources against "
+            "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD.",
+        ),
+        click.option(
+            "--kubernetes-version",
+            default="1.32.0",
+            show_default=True,
+            envvar="MODEL_GITOPS_KUBERNETES_VERSION",
+            help="Kubernetes version for schemas.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(path_type=Path),
+            envvar="MODEL_GITOPS_CACHE_DIR",
+            default=Path.home() / ".cache" / "model-gitops",
+            show_default="~/.cache/model-gitops",
+            help="Where downloaded CRDs, generated schemas and clones are kept.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)

@@ -10,9 +10,9 @@ translated here into a `RegistryError` that names the URI and says what to do.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,9 +54,7 @@ class RegistryReader:
         self.uri = tracking_uri
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
-    def registered_models(
-        self, aliases: set[str], wanted: Callable[[str], bool]
-    ) -> list[RegisteredModel]:
+    def registered_models(self, aliases: set[str], wanted: Callable[[str], bool]) -> list[RegisteredModel]:
         found = []
         for model in _pages(self.client.search_registered_models, max_results=PAGE):
             model_aliases = {str(a): str(v) for a, v in (model.aliases or {}).items()}
@@ -65,9 +63,7 @@ class RegistryReader:
                 found.append(RegisteredModel(model.name, model_aliases, tags))
         return sorted(found, key=lambda m: m.name)
 
-    def versions(
-        self, names: list[str], needed: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], ModelVersion]:
+    def versions(self, names: list[str], needed: set[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
         versions = {}
         for chunk in _chunks(names, _quote):
             query = f"name IN ({', '.join(_quote(n) for n in chunk)})"
@@ -94,9 +90,7 @@ class RegistryReader:
         found = {}
         for chunk in _chunks(sorted(ids), _quote):
             query = f"attributes.model_id IN ({', '.join(_quote(i) for i in chunk)})"
-            for model in _pages(
-                self.client.search_logged_models, experiments, query, max_results=PAGE
-            ):
+            for model in _pages(self.client.search_logged_models, experiments, query, max_results=PAGE):
                 found[model.model_id] = _as_uri(model.artifact_location)
         return found
 
@@ -122,9 +116,7 @@ def _version(version: Any) -> ModelVersion:
     )
 
 
-def _with_storage(
-    version: ModelVersion, logged: dict[str, str], runs: dict[str, str]
-) -> ModelVersion:
+def _with_storage(version: ModelVersion, logged: dict[str, str], runs: dict[str, str]) -> ModelVersion:
     model_id = _logged_model_id(version)
     if model_id and model_id in logged:
         return replace(version, storage_uri=logged[model_id])
@@ -185,7 +177,6 @@ def _check_local_store(uri: str) -> None:
             )
 
 
-
 @contextmanager
 def translate_errors(uri: str) -> Iterator[None]:
     """Turn whatever MLflow or the HTTP stack raised into one actionable `RegistryError`."""
@@ -193,7 +184,7 @@ def translate_errors(uri: str) -> Iterator[None]:
         yield
     except RegistryError:
         raise
-    except Exception as exc:  # noqa: BLE001 - translated at the boundary, re-raised below
+    except Exception as exc:
         if not _is_registry_failure(exc):
             raise
         raise RegistryError(*_explain(redact(uri), exc)) from None
@@ -218,6 +209,6 @@ def _explain(uri: str, exc: Exception) -> tuple[str, str]:
             f"MLflow at {uri} rejected the credentials",
             "check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD",
         )
-    if status and int(status) >= 500 or " 50" in text:
+    if (status and int(status) >= 500) or " 50" in text:
         return f"MLflow at {uri} failed ({text[:160]})", "retry later or check the server logs"
     return f"MLflow at {uri} failed ({text[:200]})", "check the tracking URI and the server logs"

@@ -27,7 +27,5 @@ def render_environment(env_plan: EnvironmentPlan) -> dict[str, Document]:
     for target in env_plan.targets:
         documents[f"{env_plan.name}/{target.directory}/{SELDON_FILE}"] = seldon_deployment(target)
     resources = [f"{directory}/{SELDON_FILE}" for directory in env_plan.directories]
-    documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(
-        env_plan.config.namespace, resources
-    )
+    documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(env_plan.config.namespace, resources)
     return documents

@@ -10,8 +10,6 @@ def kustomization(namespace: str, resources: list[str]) -> Document:
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "namespace": namespace,
-        "labels": [
-            {"pairs": {"app.kubernetes.io/managed-by": "model-gitops"}, "includeSelectors": False}
-        ],
+        "labels": [{"pairs": {"app.kubernetes.io/managed-by": "model-gitops"}, "includeSelectors": False}],
         "resources": sorted(resources),
     }

@@ -77,11 +77,7 @@ def graph(uri: str, settings: SeldonSettings) -> dict[str, Any]:
 
 
 def container_specs(resources: Resources) -> list[dict[str, Any]]:
-    wanted = {
-        kind: values
-        for kind, values in resources.model_dump(exclude_none=True).items()
-        if values
-    }
+    wanted = {kind: values for kind, values in resources.model_dump(exclude_none=True).items() if values}
     if not wanted:
         return []
     return [{"spec": {"containers": [{"name": GRAPH_NODE, "resources": wanted}]}}]

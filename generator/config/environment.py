@@ -1,4 +1,4 @@
-"""Environment configuration models: what `environments/<env>.yaml` may say.
+"""The configuration of one environment: what `environments/<env>.yaml` may say.
 
 Pydantic models, frozen, rejecting unknown keys. A file holding only `namespace` and `alias` is a
 complete configuration. Loading files lives in `generator.environments`.
@@ -8,61 +8,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
-SECRET_NAME = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
-QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$"
-
-Implementation = Literal[
-    "MLFLOW_SERVER",
-    "SKLEARN_SERVER",
-    "XGBOOST_SERVER",
-    "TENSORFLOW_SERVER",
-    "HUGGINGFACE_SERVER",
-    "TRITON_SERVER",
-]
-Quantity = Annotated[str, Field(pattern=QUANTITY)]
-
-
-class Strict(BaseModel):
-    """Base for every config model: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ResourceList(Strict):
-    cpu: Quantity | None = None
-    memory: Quantity | None = None
-
-
-class Resources(Strict):
-    requests: ResourceList = ResourceList()
-    limits: ResourceList = ResourceList()
-
-
-class SeldonSettings(Strict):
-    """What every SeldonDeployment of an environment gets unless a model overrides it."""
-
-    protocol: Literal["seldon", "v2"] = "seldon"
-    implementation: Implementation = "MLFLOW_SERVER"
-    replicas: int = Field(1, ge=1, le=100)
-    resources: Resources = Resources()
-    env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
-    service_account_name: str | None = Field(None, pattern=DNS_LABEL)
-
-
-class ModelOverride(Strict):
-    """Per-model changes to the environment's Seldon settings; unset fields inherit."""
-
-    protocol: Literal["seldon", "v2"] | None = None
-    implementation: Implementation | None = None
-    replicas: int | None = Field(None, ge=1, le=100)
-    resources: Resources | None = None
-    env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
-    service_account_name: str | None = Field(None, pattern=DNS_LABEL)
+from generator.config.base import DNS_LABEL, Strict
+from generator.config.seldon import ModelOverride, SeldonSettings
 
 
 class ModelSelection(Strict):

@@ -1,0 +1,75 @@
+"""Shared fixtures: real MLflow server, Git repositories and validation tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitops import GitopsRepo, make_gitops_repo
+from tests.support.registry import TestRegistry
+from tests.support.servers import mlflow_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("MODEL_GITOPS_SHARED", ROOT.parent / "shared")).resolve()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_validation() -> None:
+    """Point validation at the offline schemas and CRDs of ../shared, as CI does."""
+    shared = shared_dir()
+    schemas = shared / "kubeconform-schemas"
+    os.environ.setdefault(
+        "MODEL_GITOPS_SCHEMA_LOCATIONS",
+        f"{schemas}/{{{{.NormalizedKubernetesVersion}}}}-standalone{{{{.StrictSuffix}}}}/"
+        f"{{{{.ResourceKind}}}}{{{{.KindSuffix}}}}.json "
+        f"{schemas}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
+    )
+    os.environ.setdefault(
+        "MODEL_GITOPS_CRDS", str(shared / "crds" / "machinelearning.seldon.io_seldondeployments.yaml")
+    )
+    tools = ROOT / ".tools" / "bin"
+    os.environ["PATH"] = f"{tools}{os.pathsep}{os.environ['PATH']}"
+    os.environ.setdefault("GIT_AUTHOR_NAME", "Test Runner")
+    os.environ.setdefault("GIT_AUTHOR_EMAIL", "tests@example.invalid")
+    os.environ.setdefault("GIT_COMMITTER_NAME", "Test Runner")
+    os.environ.setdefault("GIT_COMMITTER_EMAIL", "tests@example.invalid")
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `mlflow server` (SQLite backend) for the whole session."""
+    server, url = mlflow_server(tmp_path_factory.mktemp("mlflow"))
+    server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def registry(mlflow_url: str) -> TestRegistry:
+    return TestRegistry.prepare(mlflow_url)
+
+
+@pytest.fixture
+def gitops(tmp_path: Path) -> GitopsRepo:
+    return make_gitops_repo(tmp_path)
+
+
+def require(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        pytest.fail(f"{tool} is not installed; run scripts/bootstrap.sh")
+    return found

@@ -1,0 +1,49 @@
+"""A GitOps repository for tests: a bare remote and a working clone with environments/."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@dataclass
+class GitopsRepo:
+    remote: Path
+    worktree: Path
+
+    def write_environment(self, name: str, text: str) -> None:
+        path = self.worktree / "environments" / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        git(self.worktree, "add", str(path))
+        git(self.worktree, "commit", "-qm", f"environment {name}")
+        git(self.worktree, "push", "-q", "origin", "HEAD:main")
+
+    def remote_log(self) -> list[str]:
+        return git(self.remote, "log", "--format=%s", "main").splitlines()
+
+    def remote_files(self) -> list[str]:
+        return git(self.remote, "ls-tree", "-r", "--name-only", "main").splitlines()
+
+    def remote_show(self, path: str) -> str:
+        return git(self.remote, "show", f"main:{path}")
+
+
+def make_gitops_repo(base: Path) -> GitopsRepo:
+    remote = base / "remote.git"
+    worktree = base / "gitops"
+    git(base, "init", "-q", "--bare", "--initial-branch=main", str(remote))
+    git(base, "clone", "-q", str(remote), str(worktree))
+    git(worktree, "symbolic-ref", "HEAD", "refs/heads/main")
+    git(worktree, "config", "user.name", "Test Runner")
+    git(worktree, "config", "user.email", "tests@example.invalid")
+    (worktree / "README.md").write_text("gitops\n")
+    git(worktree, "add", "README.md")
+    git(worktree, "commit", "-qm", "init")
+    git(worktree, "push", "-q", "origin", "HEAD:main")
+    return GitopsRepo(remote, worktree)

@@ -1,0 +1,57 @@
+"""Registry content for tests, created through a real MLflow server.
+
+One real scikit-learn model is logged per session (`examples.seed`); tests then register as many
+models and versions as they need pointing at that logged model's artifacts, which is fast and
+still gives every version a real `MLmodel` with the `python_function` flavor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from generator.registry import examples
+
+
+@dataclass
+class TestRegistry:
+    url: str
+    source: str
+    run_id: str
+
+    @classmethod
+    def prepare(cls, url: str) -> TestRegistry:
+        examples.quiet_mlflow()
+        import mlflow
+
+        examples.seed(url, [examples.ExampleModel("base-model", 1)])
+        client = mlflow.MlflowClient(tracking_uri=url, registry_uri=url)
+        version = client.get_model_version("base-model", "1")
+        return cls(url, version.source, version.run_id)
+
+    @property
+    def client(self):  # type: ignore[no-untyped-def]
+        import mlflow
+
+        return mlflow.MlflowClient(tracking_uri=self.url, registry_uri=self.url)
+
+    def unique(self, stem: str) -> str:
+        return f"{stem}-{uuid.uuid4().hex[:6]}"
+
+    def create(
+        self, name: str, versions: int, aliases: dict[str, int] | None = None, source: str | None = None
+    ) -> None:
+        client = self.client
+        client.create_registered_model(name)
+        for _ in range(versions):
+            chosen = source or self.source
+            model_id = chosen.split("/", 1)[1] if chosen.startswith("models:/m-") else None
+            client.create_model_version(name, chosen, run_id=self.run_id, model_id=model_id)
+        for alias, version in (aliases or {}).items():
+            client.set_registered_model_alias(name, alias, str(version))
+
+    def set_alias(self, name: str, alias: str, version: int) -> None:
+        self.client.set_registered_model_alias(name, alias, str(version))
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        self.client.delete_registered_model_alias(name, alias)
