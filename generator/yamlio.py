@@ -11,7 +11,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 
 def _dumper() -> YAML:
@@ -32,12 +32,29 @@ def _loader() -> YAML:
 def _prepare(value: Any) -> Any:
     """Turn plain data into what the dumper should emit (literal blocks for multi-line text)."""
     if isinstance(value, dict):
-        return {str(key): _prepare(item) for key, item in value.items()}
+        return {_key(str(key)): _prepare(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_prepare(item) for item in value]
-    if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    if isinstance(value, str) and "\n" in value and _literal_safe(value):
+        return LiteralScalarString(value)
+    if isinstance(value, str) and _needs_escapes(value):
+        return DoubleQuotedScalarString(value)
     return value
+
+
+def _key(text: str) -> str:
+    return DoubleQuotedScalarString(text) if _needs_escapes(text) else text
+
+
+def _needs_escapes(text: str) -> bool:
+    """Untrusted text with characters a plain or single-quoted scalar would not keep exactly."""
+    return not all(char.isprintable() or char == " " for char in text)
+
+
+def _literal_safe(text: str) -> bool:
+    """Literal blocks only for plain printable text without trailing spaces (e.g. Lua, JSON)."""
+    lines = text.split("\n")
+    return not text[:1].isspace() and all(line == line.rstrip() and line.isprintable() for line in lines)
 
 
 def dump(document: Any) -> str:

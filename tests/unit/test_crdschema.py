@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import yamlio
+from generator.crdschema import crd_schemas, strict_schema
+from tests.conftest import shared_dir
+
+
+def test_objects_with_properties_become_closed() -> None:
+    schema = strict_schema({"type": "object", "properties": {"a": {"type": "string", "description": "x"}}})
+    assert schema == {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "additionalProperties": False,
+    }
+
+
+def test_int_or_string_maps_to_one_of() -> None:
+    schema = strict_schema(
+        {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]}
+    )
+    assert schema["oneOf"] == [{"type": "string"}, {"type": "integer"}]
+    assert "x-kubernetes-int-or-string" not in schema
+
+
+def test_preserve_unknown_fields_stays_open() -> None:
+    schema = strict_schema(
+        {"type": "object", "properties": {"a": {}}, "x-kubernetes-preserve-unknown-fields": True}
+    )
+    assert "additionalProperties" not in schema
+
+
+def test_seldon_crd_gives_one_schema_per_served_version() -> None:
+    crd_file = shared_dir() / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
+    if not crd_file.is_file():
+        pytest.fail(f"{crd_file} missing: the tests need ../shared")
+    schemas = crd_schemas(yamlio.load_all(crd_file.read_text())[0])
+    assert sorted(schemas) == [
+        "machinelearning.seldon.io/seldondeployment_v1.json",
+        "machinelearning.seldon.io/seldondeployment_v1alpha2.json",
+        "machinelearning.seldon.io/seldondeployment_v1alpha3.json",
+    ]
+    v1 = schemas["machinelearning.seldon.io/seldondeployment_v1.json"]
+    predictor = v1["properties"]["spec"]["properties"]["predictors"]["items"]
+    assert predictor["additionalProperties"] is False
+    assert v1["properties"]["apiVersion"]["enum"] == ["machinelearning.seldon.io/v1"]
+
+
+def test_non_crd_documents_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a CustomResourceDefinition"):
+        crd_schemas({"kind": "ConfigMap"})

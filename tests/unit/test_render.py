@@ -1,0 +1,60 @@
+"""Golden files for rendering, and byte stability."""
+
+from __future__ import annotations
+
+from generator import yamlio
+from generator.environments import parse_environment
+from generator.model import CurrentState
+from generator.plan import plan
+from generator.render import render
+from tests.support.golden import assert_golden
+from tests.support.snapshots import snapshot
+
+PROD = parse_environment(
+    """
+namespace: models-prod
+alias: champion
+seldon:
+  protocol: v2
+  replicas: 3
+  resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {memory: 2Gi}}
+  env_secret_ref_name: seldon-rclone-secret
+  service_account_name: seldon-models
+overrides:
+  fraud-detector: {replicas: 4}
+""",
+    "prod.yaml",
+)
+MINIMAL = parse_environment("namespace: models-dev\nalias: dev\n", "dev.yaml")
+SNAPSHOT = snapshot({"fraud-detector": {"champion": 2, "dev": 3}, "Price_Forecaster.v2": {"dev": 1}})
+
+
+def rendered() -> dict[str, str]:
+    documents = render(plan({"prod": PROD, "dev": MINIMAL}, SNAPSHOT, CurrentState()))
+    return {path: yamlio.dump(doc) for path, doc in documents.items()}
+
+
+def test_rendered_files_match_golden() -> None:
+    files = rendered()
+    assert sorted(files) == [
+        "dev/fraud-detector/seldondeployment.yaml",
+        "dev/kustomization.yaml",
+        "dev/price-forecaster-v2-8459ce0a/seldondeployment.yaml",
+        "prod/fraud-detector/seldondeployment.yaml",
+        "prod/kustomization.yaml",
+    ]
+    for path, text in files.items():
+        assert_golden(f"render/{path}", text)
+
+
+def test_rendering_is_byte_stable() -> None:
+    assert rendered() == rendered()
+
+
+def test_untrusted_names_are_quoted_not_interpreted() -> None:
+    hostile = "evil\nmetadata: {name: x}\n# --- "
+    documents = render(plan({"dev": MINIMAL}, snapshot({hostile: {"dev": 1}}), CurrentState()))
+    path = next(p for p in documents if p.endswith("seldondeployment.yaml"))
+    reparsed = yamlio.load(yamlio.dump(documents[path]))
+    assert reparsed["metadata"]["annotations"]["model-gitops.io/model"] == hostile
+    assert "/" not in path.split("/", 1)[1].rsplit("/", 1)[0]
