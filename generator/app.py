@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import gitrepo, registry, report, workspace, yamlio
+from generator import gitrepo, registry, report, timing, workspace, yamlio
 from generator.config import EnvironmentConfig
 from generator.environments import load_environments
 from generator.errors import ValidationFailed
@@ -45,17 +45,21 @@ class SyncResult:
 def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
     """Plan and render every selected environment of the repository at `root`, validated."""
     environments = load_environments(root / settings.environments_dir, settings.only or None)
-    snapshot = registry.read_snapshot(
-        settings.tracking_uri,
-        {config.alias for config in environments.values()},
-        lambda name: any(config.models.selects(name) for config in environments.values()),
-    )
-    tree = workspace.read_tree(root / settings.rendered_dir)
-    current = current_state(tree)
-    the_plan = plan(environments, snapshot, current)
-    desired = desired_tree(the_plan, current, environments)
+    with timing.phase("registry"):
+        snapshot = registry.read_snapshot(
+            settings.tracking_uri,
+            {config.alias for config in environments.values()},
+            lambda name: any(config.models.selects(name) for config in environments.values()),
+        )
+    with timing.phase("state"):
+        tree = workspace.read_tree(root / settings.rendered_dir)
+        current = current_state(tree)
+    with timing.phase("plan+render"):
+        the_plan = plan(environments, snapshot, current)
+        desired = desired_tree(the_plan, current, environments)
     if validate:
-        problems = validate_tree(desired, sorted(environments), settings.validation)
+        with timing.phase("validate"):
+            problems = validate_tree(desired, sorted(environments), settings.validation)
         if problems:
             raise ValidationFailed(problems)
     managed = {path: content for path, content in tree.items() if path.split("/")[0] in environments}
@@ -80,10 +84,12 @@ def sync(settings: Settings) -> SyncResult:
     repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
     root = Path(repo.working_tree_dir)
     computed = compute(settings, root)
-    workspace.write_tree(root / settings.rendered_dir, computed.desired, sorted(computed.plan.environments))
-    author = gitrepo.Identity.parse(settings.author) if settings.author else None
-    message = report.commit_message(computed.plan, computed.changed)
-    commit = gitrepo.commit_paths(repo, [settings.rendered_dir], message, author)
-    if settings.push and commit is not None:
-        gitrepo.push(repo, settings.remote, settings.branch)
+    with timing.phase("write+git"):
+        managed = sorted(computed.plan.environments)
+        workspace.write_tree(root / settings.rendered_dir, computed.desired, managed)
+        author = gitrepo.Identity.parse(settings.author) if settings.author else None
+        message = report.commit_message(computed.plan, computed.changed)
+        commit = gitrepo.commit_paths(repo, [settings.rendered_dir], message, author)
+        if settings.push and commit is not None:
+            gitrepo.push(repo, settings.remote, settings.branch)
     return SyncResult(computed, commit, settings.push and commit is not None)
