@@ -44,7 +44,7 @@ def load_environments(directory: Path, only: list[str] | None = None) -> dict[st
     for path in files:
         if not ENV_NAME.match(path.stem):
             raise ConfigError(f"{path}: environment names must be lowercase DNS labels")
-        environments[path.stem] = parse_environment(path.read_text("utf-8"), str(path))
+        environments[path.stem] = parse_environment(path.read_text("utf-8"), _shown(path))
     if only:
         unknown = sorted(set(only) - set(environments))
         if unknown:
@@ -53,6 +53,14 @@ def load_environments(directory: Path, only: list[str] | None = None) -> dict[st
     if not environments:
         raise ConfigError(f"no environment files in {directory}", "add e.g. environments/dev.yaml")
     return environments
+
+
+def _shown(path: Path) -> str:
+    """The path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _describe(source: str, exc: ValidationError) -> str:

@@ -130,7 +130,11 @@ def status(**options: Any) -> None:
 
 @click.command()
 def schema() -> None:
-    """Print the JSON Schema of environment files (for editor completion)."""
+    """Print the JSON Schema of environment files (for editor completion).
+
+    For example: `model-gitops schema > environments/.schema.json`, then start each
+    environment file with `# yaml-language-server: $schema=.schema.json`.
+    """
     click.echo(json.dumps(config.json_schema(), indent=2, sort_keys=True))
 
 
