@@ -12,7 +12,9 @@ import re
 from pydantic import ConfigDict, Field, field_validator
 
 from generator.config.base import DNS_LABEL, Strict
+from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.seldon import ModelOverride, SeldonSettings
+from generator.config.strategy import Strategy
 
 
 class ModelSelection(Strict):
@@ -57,13 +59,16 @@ class EnvironmentConfig(Strict):
     seldon: SeldonSettings = SeldonSettings()
     overrides: dict[str, ModelOverride] = {}
     storage: Storage = Storage()
+    monitoring: MonitoringSettings = MonitoringSettings()
+    argocd: ArgoCDSettings = ArgoCDSettings()
+    strategy: Strategy = Strategy()
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""
         override = self.overrides.get(model)
         if override is None:
             return self.seldon
-        changes = override.model_dump(exclude_none=True, by_alias=True)
+        changes = override.model_dump(exclude_none=True, by_alias=True, exclude={"strategy"})
         return SeldonSettings.model_validate({**self.seldon.model_dump(), **changes})
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from generator.config.base import DNS_LABEL, SECRET_NAME, Quantity, Strict
+from generator.config.strategy import Strategy
 
 Implementation = Literal[
     "MLFLOW_SERVER",
@@ -48,3 +49,4 @@ class ModelOverride(Strict):
     resources: Resources | None = None
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
+    strategy: Strategy | None = None  # replaces only the keys it names (see config.strategy)
