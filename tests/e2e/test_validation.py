@@ -115,7 +115,6 @@ def test_missing_crd_file_is_one_clear_line(tmp_path: Path, cache_dir: Path) -> 
         ["validate", "--crd", str(tmp_path / "nope.yaml"), "--cache-dir", str(cache_dir)], cwd=tmp_path
     )
     assert result.code == 1
-    assert (
-        result.err.strip()
-        == f"error: CRD file {tmp_path / 'nope.yaml'} not found: pass an existing file or an https URL to --crd"
-    )
+    missing = tmp_path / "nope.yaml"
+    hint = "pass an existing file or an https URL to --crd"
+    assert result.err.strip() == f"error: CRD file {missing} not found: {hint}"
