@@ -1,0 +1,105 @@
+"""Monitoring and Argo CD settings of an environment: the `monitoring:` and `argocd:` sections.
+
+`monitoring` switches the PodMonitor, the PrometheusRule and the Grafana dashboard on or off, sets
+extra labels (kube-prometheus-stack selects monitors and rules by `release: <name>`), alert
+thresholds and how dashboards are delivered. `argocd` says how the environment's Application syncs:
+automated (prune, selfHeal) everywhere except in an environment named `prod`, unless set.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, field_validator
+
+from generator.config.base import Strict
+
+DURATION = r"^([0-9]+(ms|s|m|h|d|w|y))+$"
+LABEL_PREFIX = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+LABEL_NAME = rf"^{LABEL_PREFIX}[A-Za-z0-9]([-A-Za-z0-9_.]{{0,61}}[A-Za-z0-9])?$"
+LABEL_VALUE = r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$"
+PRODUCTION = "prod"
+
+Duration = Annotated[str, Field(pattern=DURATION)]
+LabelValue = Annotated[str, Field(pattern=LABEL_VALUE)]
+
+
+def _check_label_names(labels: dict[str, str]) -> dict[str, str]:
+    for name in labels:
+        if not re.match(LABEL_NAME, name):
+            raise ValueError(f"{name!r} is not a valid Kubernetes label name")
+    return labels
+
+
+class PodMonitorSettings(Strict):
+    """The PodMonitor scraping the executor's `metrics` port at `/prometheus`."""
+
+    enabled: bool = True
+    interval: Duration | None = None
+
+
+class RuleSettings(Strict):
+    """The PrometheusRule of each model; a threshold set to null switches that alert off."""
+
+    enabled: bool = True
+    window: Duration = "5m"
+    for_: Duration = Field("5m", alias="for")
+    severity: LabelValue = "warning"
+    error_ratio: float | None = Field(0.05, gt=0, le=1)
+    latency_p95_seconds: float | None = Field(1.0, gt=0)
+    no_traffic_for: Duration | None = "30m"
+    canary_error_ratio_margin: float | None = Field(0.02, ge=0, le=1)
+    canary_latency_ratio: float | None = Field(1.5, gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DashboardSettings(Strict):
+    """The Grafana dashboard of each model and how it reaches Grafana."""
+
+    enabled: bool = True
+    delivery: Literal["configmap", "grafana-operator"] = "configmap"
+    folder: str | None = Field(None, min_length=1, max_length=140)
+    url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    instance_selector: dict[str, LabelValue] = {"dashboards": "grafana"}
+
+    @field_validator("instance_selector")
+    @classmethod
+    def _selector_names(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_label_names(value)
+
+    def link(self, uid: str) -> str:
+        """Where the dashboard with `uid` opens (relative when no Grafana URL is set)."""
+        base = (self.url or "").rstrip("/")
+        return f"{base}/d/{uid}"
+
+
+class MonitoringSettings(Strict):
+    """Everything observability-related one environment generates per model."""
+
+    labels: dict[str, LabelValue] = {}
+    podmonitor: PodMonitorSettings = PodMonitorSettings()
+    rules: RuleSettings = RuleSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+
+    @field_validator("labels")
+    @classmethod
+    def _label_names(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_label_names(value)
+
+
+class ArgoCDSettings(Strict):
+    """How Argo CD syncs the environment's Application (repository URL and revision are CLI options)."""
+
+    enabled: bool = True
+    sync: Literal["automated", "manual"] | None = None
+    prune: bool = True
+    self_heal: bool = True
+    destination_server: str = Field("https://kubernetes.default.svc", pattern=r"^https://[^\s]+$")
+
+    def sync_mode(self, environment: str) -> str:
+        """`automated` or `manual`: as set, else manual for `prod` and automated elsewhere."""
+        if self.sync is not None:
+            return self.sync
+        return "manual" if environment == PRODUCTION else "automated"
