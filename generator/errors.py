@@ -58,3 +58,7 @@ class ToolError(ModelGitopsError):
 
 class GitError(ModelGitopsError):
     """A Git operation failed."""
+
+
+class MetricsError(ModelGitopsError):
+    """Prometheus could not be read (rollouts wait rather than pass)."""
