@@ -13,7 +13,6 @@ from pydantic import ConfigDict, Field, field_validator
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
-from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.seldon import ModelOverride, SeldonSettings
 from generator.config.strategy import Strategy
 
@@ -60,8 +59,6 @@ class EnvironmentConfig(Strict):
     seldon: SeldonSettings = SeldonSettings()
     overrides: dict[str, ModelOverride] = {}
     storage: Storage = Storage()
-    monitoring: MonitoringSettings = MonitoringSettings()
-    argocd: ArgoCDSettings = ArgoCDSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     argocd: ArgoCDSettings = ArgoCDSettings()
     strategy: Strategy = Strategy()
