@@ -1,23 +1,28 @@
-"""The rendered/ directory on disk: read it, and replace it file by file, atomically.
+"""The rendered/ directory on disk: read it, and replace it all-or-nothing.
 
-Each file is written to a temporary file in the same directory and renamed over the old one,
-so a crash never leaves a half-written manifest. Files of a managed environment that the new
-tree no longer holds are deleted; empty directories are pruned.
+A write first puts every new file next to its target as a fsynced temporary file, then writes
+a journal (atomically) listing the renames and deletions, applies them, and removes the journal.
+A run killed before the journal exists leaves the previous tree (its temporary files are swept
+by the next run); a run killed after it is rolled forward by the next run. So rendered/ always
+holds the previous state or the new one, never a mix.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
 TEMP_PREFIX = ".model-gitops-"
+JOURNAL = ".model-gitops-journal.json"
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
-    """Every file under `root` by its POSIX path relative to `root` (temporary files skipped)."""
+    """Every file under `root` by its POSIX path relative to `root` (after crash recovery)."""
     if not root.is_dir():
         return {}
+    recover(root)
     tree = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and not path.name.startswith(TEMP_PREFIX):
@@ -30,37 +35,74 @@ def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> lis
 
     Returns the relative paths that were written or deleted, sorted.
     """
-    current = {path: content for path, content in read_tree(root).items() if path.split("/", 1)[0] in managed}
-    touched = []
-    for path in sorted(desired):
-        if current.get(path) != desired[path]:
-            write_atomic(root / path, desired[path])
-            touched.append(path)
-    for path in sorted(set(current) - set(desired)):
-        (root / path).unlink()
-        touched.append(path)
+    current = {p: c for p, c in read_tree(root).items() if p.split("/", 1)[0] in managed}
+    writes = {p: c for p, c in desired.items() if current.get(p) != c}
+    deletions = sorted(set(current) - set(desired))
+    if not writes and not deletions:
+        return []
+    renames = {path: _stage(root / path, content) for path, content in sorted(writes.items())}
+    journal = {"renames": {p: t.name for p, t in renames.items()}, "deletions": deletions}
+    write_atomic(root / JOURNAL, json.dumps(journal, sort_keys=True).encode())
+    _apply(root, journal)
+    return sorted([*writes, *deletions])
+
+
+def recover(root: Path) -> None:
+    """Finish an interrupted write (journal present) or sweep its leftovers (no journal)."""
+    journal_path = root / JOURNAL
+    if journal_path.is_file():
+        _apply(root, json.loads(journal_path.read_text("utf-8")))
+    for leftover in root.rglob(f"{TEMP_PREFIX}*"):
+        if leftover.is_file():
+            leftover.unlink()
     _prune_empty(root)
-    return sorted(touched)
 
 
 def write_atomic(path: Path, content: bytes) -> None:
+    """Write one file so that readers see the old or the new content, never a part."""
+    temporary = _stage(path, content)
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
+def _stage(path: Path, content: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    descriptor, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        os.chmod(name, 0o644)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
+    return Path(name)
+
+
+def _apply(root: Path, journal: dict[str, object]) -> None:
+    renames = journal.get("renames") or {}
+    assert isinstance(renames, dict)
+    for relative, temporary in sorted(renames.items()):
+        staged = (root / relative).parent / temporary
+        if staged.is_file():
+            os.replace(staged, root / relative)
+    for relative in journal.get("deletions") or []:  # type: ignore[attr-defined]
+        (root / relative).unlink(missing_ok=True)
+    _fsync_directory(root)
+    (root / JOURNAL).unlink(missing_ok=True)
+    _prune_empty(root)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _prune_empty(root: Path) -> None:
-    if not root.is_dir():
-        return
     for directory in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
         if not any(directory.iterdir()):
             directory.rmdir()
