@@ -12,6 +12,7 @@ import re
 from pydantic import ConfigDict, Field, field_validator
 
 from generator.config.base import DNS_LABEL, Strict
+from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.seldon import ModelOverride, SeldonSettings
 from generator.config.strategy import Strategy
@@ -62,6 +63,7 @@ class EnvironmentConfig(Strict):
     monitoring: MonitoringSettings = MonitoringSettings()
     argocd: ArgoCDSettings = ArgoCDSettings()
     strategy: Strategy = Strategy()
+    delivery: Delivery = Delivery()
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""
