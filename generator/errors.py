@@ -62,3 +62,7 @@ class GitError(ModelGitopsError):
 
 class MetricsError(ModelGitopsError):
     """Prometheus could not be read (rollouts wait rather than pass)."""
+
+
+class GitHubError(ModelGitopsError):
+    """The GitHub API refused or failed a request (pull requests, labels)."""
