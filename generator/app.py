@@ -9,16 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import gitrepo, registry, report, timing, workspace, yamlio
-from generator.config import EnvironmentConfig
+from generator import gitrepo, guards, registry, report, timing, workspace
 from generator.environments import load_environments
-from generator.errors import ValidationFailed
 from generator.model import CurrentState
+from generator.pipeline import artifact_reasons, render_validated
 from generator.plan import Plan, plan
-from generator.render import render
+from generator.quarantine import quarantine
 from generator.settings import Settings
 from generator.state import current_state
-from generator.validate import validate_tree
 
 
 @dataclass(frozen=True)
@@ -56,27 +54,19 @@ def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
         current = current_state(tree)
     with timing.phase("plan+render"):
         the_plan = plan(environments, snapshot, current)
-        desired = desired_tree(the_plan, current, environments)
-    if validate:
-        with timing.phase("validate"):
-            problems = validate_tree(desired, sorted(environments), settings.validation)
-        if problems:
-            raise ValidationFailed(problems)
+        deployed_counts = {env: len(current.deployed.get(env, {})) for env in environments}
+        guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
+    if settings.check_artifacts:
+        with timing.phase("artifacts"):
+            the_plan = quarantine(
+                the_plan, current, artifact_reasons(the_plan, current, settings.tracking_uri)
+            )
+    with timing.phase("validate"):
+        validation = settings.validation if validate else None
+        the_plan, desired = render_validated(the_plan, current, environments, validation)
     managed = {path: content for path, content in tree.items() if path.split("/")[0] in environments}
     changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
     return Computed(the_plan, current, desired, changed)
-
-
-def desired_tree(
-    the_plan: Plan, current: CurrentState, environments: dict[str, EnvironmentConfig]
-) -> dict[str, bytes]:
-    """Rendered documents as bytes, plus the untouched files of models kept from last time."""
-    desired = {path: yamlio.dump(document).encode() for path, document in render(the_plan).items()}
-    for env_name, env_plan in the_plan.environments.items():
-        for kept in env_plan.kept:
-            prefix = f"{env_name}/{kept.directory}/"
-            desired.update({p: c for p, c in current.files.items() if p.startswith(prefix)})
-    return desired
 
 
 def sync(settings: Settings) -> SyncResult:

@@ -23,3 +23,5 @@ class Settings:
     remote: str = "origin"
     branch: str | None = None
     cache_dir: Path = Path.home() / ".cache" / "model-gitops"
+    allow_prune: bool = False
+    check_artifacts: bool = True

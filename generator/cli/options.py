@@ -96,6 +96,17 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default="~/.cache/model-gitops",
             help="Where downloaded CRDs, generated schemas and clones are kept.",
         ),
+        click.option(
+            "--allow-prune",
+            is_flag=True,
+            help="Allow removing more than the environment's safety.max_removed_share of its "
+            "deployments (an empty registry answer is refused regardless).",
+        ),
+        click.option(
+            "--skip-artifact-check",
+            is_flag=True,
+            help="Do not read the MLmodel file of newly deployed versions before rendering.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -127,4 +138,6 @@ def build_settings(**values: Any) -> Settings:
         remote=values.get("remote", "origin"),
         branch=values.get("branch"),
         cache_dir=cache,
+        allow_prune=values.get("allow_prune", False),
+        check_artifacts=not values.get("skip_artifact_check", False),
     )

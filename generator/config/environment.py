@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, field_validator
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
+from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings
 from generator.config.strategy import Strategy
 
@@ -64,6 +65,7 @@ class EnvironmentConfig(Strict):
     argocd: ArgoCDSettings = ArgoCDSettings()
     strategy: Strategy = Strategy()
     delivery: Delivery = Delivery()
+    safety: Safety = Safety()
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""
