@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from generator.plan import Change, EnvironmentPlan, Plan
 from generator.model import CurrentState
+from generator.plan import Change, EnvironmentPlan, Plan
 
 _PROBLEM = re.compile(r"^(?P<env>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+)[ :(]")
 
