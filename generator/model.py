@@ -39,6 +39,7 @@ class Snapshot:
     tracking_uri: str
     models: dict[str, RegisteredModel]
     versions: dict[tuple[str, str], ModelVersion]
+    run_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # run id -> metric -> value
 
     def aliased(self, model: str, alias: str) -> ModelVersion | None:
         """The READY version that `model@alias` points at, if any."""

@@ -1,4 +1,12 @@
-"""The Seldon Core v1 `SeldonDeployment` of one model in one environment."""
+"""The Seldon Core v1 `SeldonDeployment` of one model in one environment.
+
+One predictor per role (`generator.rollout.ROLES`): `default` for replace; `stable` (100 - w) and
+`canary` (w) for a canary; `stable` (100) and `shadow` (`shadow: true`, mirrored traffic) for a
+shadow; `champion` and `challenger` at a fixed split for A/B. The main predictor keeps its name
+for the whole life of a strategy, so promoting changes its version in place (a rolling update).
+Each predictor's `version` annotation (Seldon's `predictor_version` metric label) is the MLflow
+version; rollout state is recorded in `model-gitops.io/rollout-*` annotations, sorted.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,9 @@ from typing import Any
 
 from generator.config import Resources, SeldonSettings
 from generator.layout import ANNOTATION_PREFIX
-from generator.model import Document
+from generator.model import Document, ModelVersion
 from generator.plan import Target
+from generator.rollout import ROLES
 
 API_VERSION = "machinelearning.seldon.io/v1"
 GRAPH_NODE = "model"
@@ -27,13 +36,28 @@ def seldon_deployment(target: Target) -> Document:
                 f"{ANNOTATION_PREFIX}alias": target.alias,
                 f"{ANNOTATION_PREFIX}run-id": version.run_id,
                 f"{ANNOTATION_PREFIX}source": version.source,
+                **dict(sorted(target.rollout.items())),
             },
         },
         "spec": {
             "protocol": target.seldon.protocol,
-            "predictors": [predictor("default", target, traffic=100)],
+            "predictors": predictors(target),
         },
     }
+
+
+def predictors(target: Target) -> list[dict[str, Any]]:
+    """The main predictor, and the candidate's when a rollout or an A/B test runs."""
+    main, second = ROLES[target.strategy]
+    if target.candidate is None or not second:
+        return [predictor(main, target, traffic=100)]
+    if target.strategy == "shadow":
+        shadow = predictor(second, target, 100, target.candidate, target.candidate_uri)
+        return [predictor(main, target, traffic=100), {**shadow, "shadow": True}]
+    return [
+        predictor(main, target, traffic=100 - target.weight),
+        predictor(second, target, target.weight, target.candidate, target.candidate_uri),
+    ]
 
 
 def labels(target: Target) -> dict[str, str]:
@@ -45,15 +69,18 @@ def labels(target: Target) -> dict[str, str]:
     }
 
 
-def predictor(name: str, target: Target, traffic: int) -> dict[str, Any]:
+def predictor(
+    name: str, target: Target, traffic: int, version: ModelVersion | None = None, uri: str = ""
+) -> dict[str, Any]:
     settings = target.seldon
+    number = (version or target.version).version
     spec: dict[str, Any] = {
         "name": name,
         "replicas": settings.replicas,
         "traffic": traffic,
-        "annotations": {"version": target.version.version},
-        "labels": {"version": target.version.version},
-        "graph": graph(target.model_uri, settings),
+        "annotations": {"version": number},
+        "labels": {"version": number},
+        "graph": graph(uri or target.model_uri, settings),
     }
     containers = container_specs(settings.resources)
     if containers:
