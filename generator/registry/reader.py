@@ -30,16 +30,29 @@ _QUIET_RETRIES = {
 
 
 def read_snapshot(
-    tracking_uri: str, aliases: set[str], wanted: Callable[[str], bool] = lambda _: True
+    tracking_uri: str,
+    aliases: set[str],
+    wanted: Callable[[str], bool] = lambda _: True,
+    deployed: Iterable[tuple[str, str]] = (),
+    run_metrics: bool = False,
 ) -> Snapshot:
-    """Registered models carrying any of `aliases` (and `wanted`), with their aliased versions."""
+    """Registered models carrying any of `aliases` (and `wanted`), with their aliased versions.
+
+    `deployed` (model, version) pairs are read too (a rollout's stable version); with
+    `run_metrics`, the metrics of every read version's run come along (offline gates).
+    """
+    from generator.registry.runs import read_run_metrics  # runs builds on this module
+
     reader = RegistryReader(tracking_uri)
     with translate_errors(tracking_uri):
         models = reader.registered_models(aliases, wanted)
         needed = {(m.name, v) for m in models for a, v in m.aliases.items() if a in aliases}
+        needed |= {(name, v) for name, v in deployed if name in {m.name for m in models}}
         versions = reader.versions(sorted({name for name, _ in needed}), needed)
         versions = reader.resolve_storage(versions)
-    return Snapshot(tracking_uri, {m.name: m for m in models}, versions)
+        runs = {v.run_id for v in versions.values() if v.run_id} if run_metrics else set()
+        metrics = read_run_metrics(reader, runs)
+    return Snapshot(tracking_uri, {m.name: m for m in models}, versions, metrics)
 
 
 class RegistryReader:
