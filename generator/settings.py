@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from generator.validate import ValidationSettings
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """How a sync delivers: identities, commit template, push retries, GitHub, write-back."""
+
+    committer: str | None = None
+    message_template: str | None = None
+    push_attempts: int = 6
+    backoff_seconds: float = 1.0
+    backoff_cap_seconds: float = 30.0
+    write_back: bool = True
+    github_repository: str | None = None
+    github_api_url: str | None = None
+    mlflow_ui_url: str | None = None
+    summary_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -23,5 +40,8 @@ class Settings:
     remote: str = "origin"
     branch: str | None = None
     cache_dir: Path = Path.home() / ".cache" / "model-gitops"
+    delivery: DeliveryOptions = field(default_factory=DeliveryOptions)
     allow_prune: bool = False
     check_artifacts: bool = True
+    prometheus_url: str | None = None  # rollout gates (MODEL_GITOPS_PROMETHEUS_URL)
+    now: datetime | None = None  # a fixed clock for rollouts (MODEL_GITOPS_NOW); None: the real one
