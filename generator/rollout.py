@@ -14,76 +14,23 @@ from datetime import UTC, datetime, timedelta
 
 from generator import gates
 from generator.config.strategy import Strategy
-from generator.layout import ANNOTATION_PREFIX
 from generator.model import Deployed, ModelVersion
 from generator.readings import Readings
-
-KEY = f"{ANNOTATION_PREFIX}rollout-"
-STRATEGY, STABLE, CANDIDATE = f"{KEY}strategy", f"{KEY}stable", f"{KEY}candidate"
-STEP, STARTED, GATE = f"{KEY}step", f"{KEY}step-started", f"{KEY}gate"
-HOLD, HOLD_REASON = f"{KEY}hold", f"{KEY}hold-reason"
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-ROLES = {
-    "replace": ("default", ""),
-    "canary": ("stable", "canary"),
-    "shadow": ("stable", "shadow"),
-    "ab": ("champion", "challenger"),
-}
-GATED = ("canary", "shadow")
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
-
-
-def parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class State:
-    """The rollout annotations of a deployed SeldonDeployment, parsed."""
-
-    version: str = ""
-    strategy: str = ""
-    candidate: str = ""
-    step: str = ""
-    started: str = ""
-    gate: str = ""
-    hold: str = ""
-    hold_reason: str = ""
-
-    @classmethod
-    def of(cls, deployed: Deployed | None) -> State:
-        if deployed is None:
-            return cls()
-        get = deployed.annotations.get
-        return cls(
-            deployed.version,
-            get(STRATEGY, ""),
-            get(CANDIDATE, ""),
-            get(STEP, ""),
-            get(STARTED, ""),
-            get(GATE, ""),
-            get(HOLD, ""),
-            get(HOLD_REASON, ""),
-        )
-
-    @property
-    def weight(self) -> int:
-        return int(self.step) if self.step.isdigit() else 0
-
-    @property
-    def in_progress(self) -> bool:
-        return bool(self.candidate) and self.strategy in ROLES
-
-    def held(self) -> dict[str, str]:
-        """The hold annotations as they are (kept while the same candidate is aliased)."""
-        kept = {GATE: self.gate, HOLD: self.hold, HOLD_REASON: self.hold_reason}
-        return {key: value for key, value in kept.items() if value}
+from generator.rollout_state import (
+    CANDIDATE,
+    GATE,
+    GATED,
+    HOLD,
+    HOLD_REASON,
+    ROLES,
+    STABLE,
+    STARTED,
+    STEP,
+    STRATEGY,
+    State,
+    parse_time,
+    timestamp,
+)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,17 @@ from generator.validate import ValidationSettings
 
 def _split(value: str | None) -> list[str]:
     return value.split() if value else []
+
+
+def _parse_now(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
+    """`--now` / MODEL_GITOPS_NOW: an ISO 8601 time (UTC when no offset is given)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time like 2026-01-05T09:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,6 +119,18 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Do not read the MLmodel file of newly deployed versions before rendering.",
         ),
+        click.option(
+            "--prometheus-url",
+            envvar="MODEL_GITOPS_PROMETHEUS_URL",
+            help="Prometheus base URL for canary/shadow gates (unset or unreachable: rollouts wait).",
+        ),
+        click.option(
+            "--now",
+            envvar="MODEL_GITOPS_NOW",
+            callback=_parse_now,
+            hidden=True,
+            help="A fixed clock for rollout timing (ISO 8601, e.g. 2026-01-05T09:00:00Z).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -140,4 +164,6 @@ def build_settings(**values: Any) -> Settings:
         cache_dir=cache,
         allow_prune=values.get("allow_prune", False),
         check_artifacts=not values.get("skip_artifact_check", False),
+        prometheus_url=values.get("prometheus_url"),
+        now=values.get("now"),
     )

@@ -16,7 +16,7 @@ from generator.config import Resources, SeldonSettings
 from generator.layout import ANNOTATION_PREFIX
 from generator.model import Document, ModelVersion
 from generator.plan import Target
-from generator.rollout import ROLES
+from generator.rollout_state import ROLES
 
 API_VERSION = "machinelearning.seldon.io/v1"
 GRAPH_NODE = "model"
