@@ -3,3 +3,4 @@
 SELDON_FILE = "seldondeployment.yaml"
 KUSTOMIZATION_FILE = "kustomization.yaml"
 ANNOTATION_PREFIX = "model-gitops.io/"
+ARGOCD_DIR = "argocd"  # rendered/argocd: Argo CD applications (never an environment name)

@@ -2,7 +2,9 @@
 
 For every environment: `kubectl kustomize` builds it (once), Seldon's admission rules run on the
 built SeldonDeployments, and one kubeconform `-strict` run checks all built output against the
-Kubernetes and CRD schemas. Problems name environment, resource and field.
+Kubernetes and CRD schemas. Monitoring resources get promtool, PromQL parsing and a dashboard
+load-back (`monitoring_checks`). `rendered/argocd` is built and kubeconform-checked like an
+environment, plus its `argocd-cm` patch. Problems name environment, resource and field.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from generator import schemas, tools, yamlio
 from generator.admission import admission_problems
+from generator.layout import ARGOCD_DIR
+from generator.monitoring_checks import monitoring_problems
 
 
 @dataclass(frozen=True)
@@ -26,12 +30,15 @@ class ValidationSettings:
     )
     crds: list[str] = field(default_factory=lambda: [schemas.SELDON_CRD_URL])
     cache_dir: Path = Path.home() / ".cache" / "model-gitops"
+    promtool: str = "promtool"
 
 
 def validate_tree(
     files: dict[str, bytes], environments: list[str], settings: ValidationSettings
 ) -> list[str]:
     """Problems found in the `environments` of a rendered tree (paths relative to rendered/)."""
+    argocd = [ARGOCD_DIR] if any(p.startswith(f"{ARGOCD_DIR}/") for p in files) else []
+    environments = sorted({*environments, *argocd})
     with tempfile.TemporaryDirectory(prefix="model-gitops-validate-") as temporary:
         root = Path(temporary)
         for path, content in files.items():
@@ -41,8 +48,20 @@ def validate_tree(
         problems, built = build_all(root, environments, settings)
         for env, output in built.items():
             problems += admission(env, output)
-        problems += kubeconform(list(built.values()), settings, root)
+            problems += monitoring(env, output, settings, root)
+        problems += kubeconform([*built.values(), *_argocd_patches(root)], settings, root)
     return problems
+
+
+def monitoring(env: str, built: Path, settings: ValidationSettings, workdir: Path) -> list[str]:
+    documents = yamlio.load_all(built.read_text("utf-8"))
+    return monitoring_problems(env, documents, settings.promtool, workdir / "monitoring" / env)
+
+
+def _argocd_patches(root: Path) -> list[Path]:
+    """Files of rendered/argocd that are not kustomize resources (the `argocd-cm` patch)."""
+    directory = root / "rendered" / ARGOCD_DIR
+    return sorted(p for p in directory.glob("*-patch.yaml")) if directory.is_dir() else []
 
 
 def build_all(

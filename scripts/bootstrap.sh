@@ -2,7 +2,7 @@
 # Set up everything model-gitops needs on a fresh machine, idempotently:
 #   .venv/ with the package (editable) and its dev/test extras,
 #   .tools/bin/ with kubeconform and actionlint (built with `go install`),
-#   promtool and prometheus (Debian package `prometheus`) when missing,
+#   promtool (always: validation needs it) and prometheus (Debian package `prometheus`) when missing,
 #   and a check that kubectl (with kustomize) is on PATH.
 # Usage: scripts/bootstrap.sh [runtime|dev]   (default: dev)
 set -euo pipefail
@@ -33,7 +33,8 @@ if [ "$profile" = dev ] && [ ! -x .tools/bin/actionlint ]; then
   say "installing actionlint v1.7.12 into .tools/bin"
   go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 fi
-if [ "$profile" = dev ] && ! command -v prometheus >/dev/null; then
+# promtool validates the generated alert rules on every run; prometheus runs in the e2e tests.
+if ! command -v promtool >/dev/null || { [ "$profile" = dev ] && ! command -v prometheus >/dev/null; }; then
   say "installing Prometheus and promtool (Debian package prometheus)"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq >/dev/null

@@ -44,13 +44,13 @@ class RuleSettings(Strict):
 
     enabled: bool = True
     window: Duration = "5m"
-    for_: Duration = Field("5m", alias="for")
+    for_: Duration = Field(default="5m", alias="for")
     severity: LabelValue = "warning"
-    error_ratio: float | None = Field(0.05, gt=0, le=1)
-    latency_p95_seconds: float | None = Field(1.0, gt=0)
+    error_ratio: float | None = Field(default=0.05, gt=0, le=1)
+    latency_p95_seconds: float | None = Field(default=1.0, gt=0)
     no_traffic_for: Duration | None = "30m"
-    canary_error_ratio_margin: float | None = Field(0.02, ge=0, le=1)
-    canary_latency_ratio: float | None = Field(1.5, gt=0)
+    canary_error_ratio_margin: float | None = Field(default=0.02, ge=0, le=1)
+    canary_latency_ratio: float | None = Field(default=1.5, gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -60,8 +60,8 @@ class DashboardSettings(Strict):
 
     enabled: bool = True
     delivery: Literal["configmap", "grafana-operator"] = "configmap"
-    folder: str | None = Field(None, min_length=1, max_length=140)
-    url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    folder: str | None = Field(default=None, min_length=1, max_length=140)
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     instance_selector: dict[str, LabelValue] = {"dashboards": "grafana"}
 
     @field_validator("instance_selector")
@@ -96,7 +96,7 @@ class ArgoCDSettings(Strict):
     sync: Literal["automated", "manual"] | None = None
     prune: bool = True
     self_heal: bool = True
-    destination_server: str = Field("https://kubernetes.default.svc", pattern=r"^https://[^\s]+$")
+    destination_server: str = Field(default="https://kubernetes.default.svc", pattern=r"^https://[^\s]+$")
 
     def sync_mode(self, environment: str) -> str:
         """`automated` or `manual`: as set, else manual for `prod` and automated elsewhere."""

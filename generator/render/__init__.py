@@ -1,7 +1,9 @@
 """Turn a `Plan` into documents, keyed by their path under `rendered/`. Pure: no I/O.
 
-Each environment gets `<env>/<model>/seldondeployment.yaml` per deployed model and an
-`<env>/kustomization.yaml` listing every resource, sorted. Models kept from an earlier run
+Each environment gets `<env>/<model>/seldondeployment.yaml` per deployed model, the model's
+monitoring documents next to it (PodMonitor, PrometheusRule, dashboard; see `observability`) and an
+`<env>/kustomization.yaml` listing every resource, sorted. Given a `GitSource`, `argocd/` gets the
+Argo CD AppProject and Applications. Models kept from an earlier run
 (rejected this time) are listed but not re-rendered: their files stay as Git has them.
 """
 
@@ -10,15 +12,19 @@ from __future__ import annotations
 from generator.layout import KUSTOMIZATION_FILE, SELDON_FILE
 from generator.model import Document
 from generator.plan import EnvironmentPlan, Plan
+from generator.render.argocd import GitSource, render_argocd
 from generator.render.kustomize import kustomization
+from generator.render.observability import monitoring_documents, monitoring_files
 from generator.render.seldon import seldon_deployment
 
 
-def render(plan: Plan) -> dict[str, Document]:
-    """Every generated document of every planned environment, by relative path."""
+def render(plan: Plan, argocd: GitSource | None = None) -> dict[str, Document]:
+    """Every generated document of every planned environment (and Argo CD's), by relative path."""
     documents: dict[str, Document] = {}
     for env_plan in plan.environments.values():
         documents.update(render_environment(env_plan))
+    if argocd is not None:
+        documents.update(render_argocd(plan, argocd))
     return documents
 
 
@@ -26,6 +32,20 @@ def render_environment(env_plan: EnvironmentPlan) -> dict[str, Document]:
     documents: dict[str, Document] = {}
     for target in env_plan.targets:
         documents[f"{env_plan.name}/{target.directory}/{SELDON_FILE}"] = seldon_deployment(target)
-    resources = [f"{directory}/{SELDON_FILE}" for directory in env_plan.directories]
+    documents.update(_monitoring(env_plan))
+    files = [SELDON_FILE, *monitoring_files(env_plan.config)]
+    resources = [f"{directory}/{name}" for directory in env_plan.directories for name in files]
     documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(env_plan.config.namespace, resources)
+    return documents
+
+
+def _monitoring(env_plan: EnvironmentPlan) -> dict[str, Document]:
+    """Monitoring documents of every model, kept ones included (they depend on config, not version)."""
+    models = [(t.model, t.directory) for t in env_plan.targets] + [
+        (k.model, k.directory) for k in env_plan.kept
+    ]
+    documents: dict[str, Document] = {}
+    for model, directory in models:
+        for name, document in monitoring_documents(env_plan.name, env_plan.config, model, directory).items():
+            documents[f"{env_plan.name}/{directory}/{name}"] = document
     return documents

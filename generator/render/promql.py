@@ -1,0 +1,110 @@
+"""PromQL over the Seldon Core v1 executor metrics, shared by alert rules and dashboards. Pure.
+
+The executor exposes the histogram `seldon_api_executor_server_requests_seconds` with the labels
+deployment_name (the SeldonDeployment), predictor_name, predictor_version (the MLflow version),
+service, method and code; prometheus-operator adds `namespace`. Every query here selects one
+deployment in one namespace and is generic over predictor names (default, stable/canary,
+champion/challenger, shadow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+METRIC = "seldon_api_executor_server_requests_seconds"
+COUNT = f"{METRIC}_count"
+BUCKET = f"{METRIC}_bucket"
+SERVER_ERRORS = '"5.."'
+PER_DEPLOYMENT = "namespace, deployment_name"
+PER_PREDICTOR = "namespace, deployment_name, predictor_name, predictor_version"
+CANARY = "canary"
+STABLE = "stable"
+
+
+def quote(value: str) -> str:
+    """A PromQL double-quoted string literal."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class Selector:
+    """The label matchers of one deployment's series, plus optional extra matchers."""
+
+    namespace: str
+    deployment: str
+    extra: tuple[str, ...] = ()
+
+    def where(self, *matchers: str) -> Selector:
+        return Selector(self.namespace, self.deployment, (*self.extra, *matchers))
+
+    def predictor(self, name: str) -> Selector:
+        return self.where(f"predictor_name={quote(name)}")
+
+    def __str__(self) -> str:
+        base = (f"namespace={quote(self.namespace)}", f"deployment_name={quote(self.deployment)}")
+        return "{" + ", ".join((*base, *self.extra)) + "}"
+
+
+def requests(selector: Selector, window: str, by: str) -> str:
+    """Requests per second."""
+    return f"sum by ({by}) (rate({COUNT}{selector}[{window}]))"
+
+
+def errors(selector: Selector, window: str, by: str) -> str:
+    """5xx responses per second; 0 (not absent) when there is traffic but no error."""
+    failing = requests(selector.where(f"code=~{SERVER_ERRORS}"), window, by)
+    return f"({failing} or {requests(selector, window, by)} * 0)"
+
+
+def error_ratio(selector: Selector, window: str, by: str) -> str:
+    """Share of requests answered with a 5xx (0..1)."""
+    return f"{errors(selector, window, by)} / {requests(selector, window, by)}"
+
+
+def quantile(q: float, selector: Selector, window: str, by: str) -> str:
+    """Latency quantile in seconds from the executor's histogram."""
+    return f"histogram_quantile({q}, sum by (le, {by}) (rate({BUCKET}{selector}[{window}])))"
+
+
+def traffic_share(selector: Selector, window: str, by: str) -> str:
+    """Each group's share of all requests of the deployment (0..1)."""
+    return f"{requests(selector, window, by)} / scalar(sum(rate({COUNT}{selector}[{window}])))"
+
+
+def no_traffic(selector: Selector, window: str) -> str:
+    """One series when the deployment served no request in `window` (or never did)."""
+    return (
+        f"sum by ({PER_DEPLOYMENT}) (increase({COUNT}{selector}[{window}])) == 0 or absent({COUNT}{selector})"
+    )
+
+
+def canary_error_ratio_excess(selector: Selector, window: str) -> str:
+    """How much the canary's error ratio exceeds the stable predictor's (per canary version)."""
+    canary = error_ratio(selector.predictor(CANARY), window, PER_PREDICTOR)
+    stable = error_ratio(selector.predictor(STABLE), window, PER_DEPLOYMENT)
+    return f"({canary}) - on ({PER_DEPLOYMENT}) group_left () ({stable})"
+
+
+def canary_slower(selector: Selector, window: str, ratio: float) -> str:
+    """The canary's p95 latency where it exceeds `ratio` times the stable predictor's."""
+    canary = quantile(0.95, selector.predictor(CANARY), window, PER_PREDICTOR)
+    stable = quantile(0.95, selector.predictor(STABLE), window, PER_DEPLOYMENT)
+    return f"{canary} > on ({PER_DEPLOYMENT}) group_left {stable} * {number(ratio)}"
+
+
+def versions_seen(selector: Selector, window: str) -> str:
+    """One series per predictor and MLflow version that served requests within `window`."""
+    return f"max by ({PER_PREDICTOR}) (last_over_time({COUNT}{selector}[{window}])) * 0 + 1"
+
+
+def new_versions(selector: Selector, window: str) -> str:
+    """A series where a predictor version starts serving (for a dashboard annotation)."""
+    now = f"count by ({PER_PREDICTOR}) ({COUNT}{selector})"
+    before = f"count by ({PER_PREDICTOR}) ({COUNT}{selector} offset {window})"
+    return f"{now} unless {before}"
+
+
+def number(value: float) -> str:
+    """A float as PromQL and YAML show it best: 0.05, 1.5, 2 (no exponent, no trailing zeros)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
