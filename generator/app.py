@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import gitrepo, guards, registry, report, timing, workspace
+from generator import gitrepo, guards, report, timing, traffic, workspace
 from generator.environments import load_environments
 from generator.model import CurrentState
 from generator.pipeline import artifact_reasons, render_validated
@@ -43,17 +43,15 @@ class SyncResult:
 def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
     """Plan and render every selected environment of the repository at `root`, validated."""
     environments = load_environments(root / settings.environments_dir, settings.only or None)
-    with timing.phase("registry"):
-        snapshot = registry.read_snapshot(
-            settings.tracking_uri,
-            {config.alias for config in environments.values()},
-            lambda name: any(config.models.selects(name) for config in environments.values()),
-        )
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
         current = current_state(tree)
+    with timing.phase("registry"):
+        snapshot = traffic.read_snapshot(settings, environments, current)
+    with timing.phase("metrics"):
+        readings = traffic.read_readings(settings, environments, current)
     with timing.phase("plan+render"):
-        the_plan = plan(environments, snapshot, current)
+        the_plan = plan(environments, snapshot, current, readings, traffic.clock(settings))
         deployed_counts = {env: len(current.deployed.get(env, {})) for env in environments}
         guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
     if settings.check_artifacts:
@@ -82,4 +80,6 @@ def sync(settings: Settings) -> SyncResult:
         commit = gitrepo.commit_paths(repo, [settings.rendered_dir], message, author)
         if settings.push and commit is not None:
             gitrepo.push(repo, settings.remote, settings.branch)
+    if commit is not None:
+        traffic.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
     return SyncResult(computed, commit, settings.push and commit is not None)

@@ -22,7 +22,7 @@ def quarantine(plan: Plan, current: CurrentState, reasons: dict[tuple[str, str],
     for name, env_plan in plan.environments.items():
         failing = {model: why for (env, model), why in reasons.items() if env == name}
         environments[name] = _without(env_plan, current, failing) if failing else env_plan
-    return Plan(environments)
+    return replace(plan, environments=environments)  # keeps plan.warnings
 
 
 def _without(env_plan: EnvironmentPlan, current: CurrentState, failing: dict[str, str]) -> EnvironmentPlan:

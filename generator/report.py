@@ -12,6 +12,8 @@ from generator.model import CurrentState
 from generator.plan import Change, Plan
 
 SYMBOLS = {"deploy": "+", "update": "~", "remove": "-", "reject": "!", "config": "~"}
+SYMBOLS |= {kind: "~" for kind in ("start", "restart", "advance", "promote", "abort", "release")}
+SYMBOLS |= {"rollback": "!", "hold": "!", "wait": "="}  # rollouts (generator.rollout)
 
 
 def changed_directories(touched: list[str]) -> set[tuple[str, str]]:
@@ -42,12 +44,14 @@ def plan_text(plan: Plan, touched: list[str]) -> str:
     for env_name in plan.environments:
         env_changes = [c for c in changes if c.environment == env_name]
         rejections = [c for c in plan.rejections if c.environment == env_name]
-        if not env_changes and not rejections:
+        waits = [c for c in plan.waits if c.environment == env_name]
+        if not env_changes and not rejections and not waits:
             lines.append(f"{env_name}: no changes")
             continue
         lines.append(f"{env_name}:")
-        lines += [f"  {SYMBOLS[c.kind]} {describe(c).split(': ', 1)[1]}" for c in env_changes]
+        lines += [f"  {SYMBOLS[c.kind]} {describe(c).split(': ', 1)[1]}" for c in [*env_changes, *waits]]
         lines += [f"  ! {c.model}: {c.reason}" for c in rejections]
+    lines += [f"warning: {warning}" for warning in plan.warnings]
     return "\n".join(lines)
 
 

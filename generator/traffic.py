@@ -25,6 +25,7 @@ from generator.model import CurrentState, Snapshot
 from generator.plan import Plan
 from generator.readings import Readings
 from generator.registry.writer import tag_versions
+from generator.rollout_report import rollout_rows, rollout_table
 from generator.rollout_state import HOLD, State, reading_requests, release_hold
 from generator.settings import Settings
 from generator.state import current_state
@@ -140,3 +141,11 @@ def release(settings: Settings, model: str) -> Released:
     if settings.push and commit is not None:
         gitrepo.push(repo, settings.remote, settings.branch)
     return Released(commit, released, settings.push and commit is not None)
+
+
+def status_text(
+    settings: Settings, environments: dict[str, EnvironmentConfig], current: CurrentState, snapshot: Snapshot
+) -> str:
+    """The rollout section of `status`: per-predictor readings next to offline metrics."""
+    readings = read_readings(settings, environments, current, include_ab=True)
+    return rollout_table(rollout_rows(environments, current, snapshot, readings), readings)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from generator import app, config, crdschema, registry, report, schemas, workspace
+from generator import app, config, crdschema, report, schemas, traffic, workspace
 from generator.cli.options import build_settings, common_options
 from generator.environments import load_environments
 from generator.errors import ValidationFailed
@@ -118,7 +118,7 @@ def status(**options: Any) -> None:
     root = _root(settings)
     environments = load_environments(root / settings.environments_dir, settings.only or None)
     current = current_state(workspace.read_tree(root / settings.rendered_dir))
-    snapshot = registry.read_snapshot(settings.tracking_uri, {c.alias for c in environments.values()})
+    snapshot = traffic.read_snapshot(settings, environments, current)
     pending = {}
     for env, cfg in environments.items():
         for model in snapshot.models:
@@ -126,6 +126,9 @@ def status(**options: Any) -> None:
             if version is not None and cfg.models.selects(model):
                 pending[(env, model)] = version.version
     click.echo(report.status_table(current, sorted(environments), pending))
+    rollouts = traffic.status_text(settings, environments, current, snapshot)
+    if rollouts:
+        click.echo(f"\n{rollouts}")
 
 
 @click.command()
