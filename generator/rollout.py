@@ -250,6 +250,9 @@ def _ab(ctx: Context, state: State) -> Decision:
         if state.strategy == "ab" and state.candidate:
             detail = f"ab challenger {state.candidate} removed (champion {champion.version})"
             return Decision("ab", champion, kind="abort", detail=detail, subject=state.candidate)
+        if state.hold:
+            detail = f"hold on challenger {state.hold} released: no other challenger"
+            return Decision("ab", champion, kind="release", detail=detail, subject=state.hold)
         return Decision("ab", champion)
     if challenger.version == state.hold:
         detail = f"ab challenger {state.hold} held ({state.hold_reason}); `model-gitops release-hold`"

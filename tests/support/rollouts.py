@@ -1,0 +1,57 @@
+"""Drive `plan` -> `render` -> rendered bytes -> `current_state` in a loop, as successive runs do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from generator import yamlio
+from generator.config import EnvironmentConfig
+from generator.model import CurrentState, Snapshot
+from generator.plan import Plan, plan
+from generator.readings import Reading, Readings
+from generator.render import render
+from generator.state import current_state
+
+T0 = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+
+
+def healthy(requests: float = 1000, errors: float = 2, p95: float = 0.084) -> Reading:
+    return Reading(requests, errors, p95, 300)
+
+
+def readings(env: str, model: str, **predictors: Reading) -> Readings:
+    return Readings({(env, model, name): reading for name, reading in predictors.items()})
+
+
+def with_metrics(snapshot: Snapshot, metrics: dict[str, dict[str, float]]) -> Snapshot:
+    return replace(snapshot, run_metrics=metrics)
+
+
+@dataclass
+class Runs:
+    """Successive runs over one environment; `files` is what Git holds after the last run."""
+
+    environments: dict[str, EnvironmentConfig]
+    files: dict[str, bytes] = field(default_factory=dict)
+    now: datetime = T0
+    last: Plan | None = None
+
+    @property
+    def current(self) -> CurrentState:
+        return current_state(self.files)
+
+    def run(
+        self, snapshot: Snapshot, metrics: Readings | None = None, after: timedelta | None = None
+    ) -> Plan:
+        if after is not None:
+            self.now += after
+        self.last = plan(self.environments, snapshot, self.current, metrics or Readings(), self.now)
+        documents = render(self.last)
+        self.files = {
+            p: yamlio.dump(d).encode() for p, d in documents.items() if p.endswith("seldondeployment.yaml")
+        }
+        return self.last
+
+    def document(self, env: str, directory: str) -> dict:  # type: ignore[type-arg]
+        return yamlio.load(self.files[f"{env}/{directory}/seldondeployment.yaml"].decode())
