@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import gitrepo, guards, report, timing, traffic, workspace
+from generator.argocd_source import argocd_source, managed_directories
 from generator.environments import load_environments
 from generator.model import CurrentState
 from generator.pipeline import artifact_reasons, render_validated
@@ -61,8 +62,10 @@ def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
             )
     with timing.phase("validate"):
         validation = settings.validation if validate else None
-        the_plan, desired = render_validated(the_plan, current, environments, validation)
-    managed = {path: content for path, content in tree.items() if path.split("/")[0] in environments}
+        argocd = argocd_source(settings, root)
+        the_plan, desired = render_validated(the_plan, current, environments, validation, argocd)
+    owned = managed_directories(the_plan, desired)
+    managed = {path: content for path, content in tree.items() if path.split("/")[0] in owned}
     changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
     return Computed(the_plan, current, desired, changed)
 
@@ -73,7 +76,7 @@ def sync(settings: Settings) -> SyncResult:
     root = Path(repo.working_tree_dir)
     computed = compute(settings, root)
     with timing.phase("write+git"):
-        managed = sorted(computed.plan.environments)
+        managed = managed_directories(computed.plan, computed.desired)
         workspace.write_tree(root / settings.rendered_dir, computed.desired, managed)
         author = gitrepo.Identity.parse(settings.author) if settings.author else None
         message = report.commit_message(computed.plan, computed.changed)

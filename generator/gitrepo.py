@@ -128,3 +128,15 @@ def clone(url: str, target: Path):  # type: ignore[no-untyped-def]
         return git.Repo.clone_from(url, target)
     except git.GitCommandError as exc:
         raise GitError(f"could not clone {redact(url)}", _stderr(exc)) from None
+
+
+def remote_url(path: Path, name: str = "origin") -> str | None:
+    """The URL of remote `name` of the repository at `path`; None when there is no such remote."""
+    git = _git()
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+        if name not in [remote.name for remote in repo.remotes]:
+            return None
+        return str(repo.remotes[name].url)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError):
+        return None

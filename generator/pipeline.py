@@ -15,6 +15,7 @@ from generator.plan import Plan
 from generator.quarantine import attribute, quarantine
 from generator.registry.artifacts import check_model_files
 from generator.render import render
+from generator.render.argocd import GitSource
 from generator.validate import ValidationSettings, validate_tree
 
 MAX_QUARANTINE_ROUNDS = 3
@@ -40,9 +41,9 @@ def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> di
     }
 
 
-def desired_tree(plan: Plan, current: CurrentState) -> dict[str, bytes]:
+def desired_tree(plan: Plan, current: CurrentState, argocd: GitSource | None = None) -> dict[str, bytes]:
     """Rendered documents as bytes, plus the untouched files of models kept from last time."""
-    desired = {path: yamlio.dump(document).encode() for path, document in render(plan).items()}
+    desired = {path: yamlio.dump(document).encode() for path, document in render(plan, argocd).items()}
     for env_name, env_plan in plan.environments.items():
         for kept in env_plan.kept:
             prefix = f"{env_name}/{kept.directory}/"
@@ -55,10 +56,11 @@ def render_validated(
     current: CurrentState,
     environments: dict[str, EnvironmentConfig],
     settings: ValidationSettings | None,
+    argocd: GitSource | None = None,
 ) -> tuple[Plan, dict[str, bytes]]:
     """Render, validate, quarantine models that fail, and repeat until clean (bounded)."""
     for _ in range(MAX_QUARANTINE_ROUNDS):
-        desired = desired_tree(plan, current)
+        desired = desired_tree(plan, current, argocd)
         if settings is None:
             return plan, desired
         problems = validate_tree(desired, sorted(environments), settings)

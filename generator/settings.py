@@ -45,3 +45,5 @@ class Settings:
     check_artifacts: bool = True
     prometheus_url: str | None = None  # rollout gates (MODEL_GITOPS_PROMETHEUS_URL)
     now: datetime | None = None  # a fixed clock for rollouts (MODEL_GITOPS_NOW); None: the real one
+    argocd_repo_url: str | None = None  # None: the push remote's URL (MODEL_GITOPS_REPO_URL)
+    argocd_revision: str = "HEAD"  # what the Argo CD Applications track (MODEL_GITOPS_TARGET_REVISION)

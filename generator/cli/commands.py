@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from generator import app, config, crdschema, report, schemas, traffic, workspace
+from generator.argocd_source import managed_directories
 from generator.cli.options import build_settings, common_options
 from generator.environments import load_environments
 from generator.errors import ValidationFailed
@@ -61,7 +62,7 @@ def render(**options: Any) -> None:
     root = _root(settings)
     computed = app.compute(settings, root)
     touched = workspace.write_tree(
-        root / settings.rendered_dir, computed.desired, sorted(computed.plan.environments)
+        root / settings.rendered_dir, computed.desired, managed_directories(computed.plan, computed.desired)
     )
     click.echo(report.plan_text(computed.plan, computed.changed))
     click.echo(f"wrote {len(touched)} file(s) under {settings.rendered_dir}/")

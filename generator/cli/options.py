@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from generator import schemas
+from generator.cli.delivery_options import delivery_settings
 from generator.settings import Settings
 from generator.validate import ValidationSettings
 
@@ -38,6 +39,19 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             envvar="MODEL_GITOPS_REPO",
             help="GitOps repository: a working tree, or a path/URL to clone.",
+        ),
+        click.option(
+            "--repo-url",
+            envvar="MODEL_GITOPS_REPO_URL",
+            help="Repository URL Argo CD reads rendered/ from. Default: the URL of the push remote "
+            "(origin); with neither, rendered/argocd is not generated.",
+        ),
+        click.option(
+            "--target-revision",
+            default="HEAD",
+            show_default=True,
+            envvar="MODEL_GITOPS_TARGET_REVISION",
+            help="Revision (branch, tag, commit) the Argo CD Applications track.",
         ),
         click.option(
             "--environments",
@@ -76,6 +90,13 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
             envvar="MODEL_GITOPS_KUBECONFORM",
             show_default=True,
             help="kubeconform binary.",
+        ),
+        click.option(
+            "--promtool",
+            default="promtool",
+            envvar="MODEL_GITOPS_PROMTOOL",
+            show_default=True,
+            help="promtool binary (checks the generated alert rules).",
         ),
         click.option(
             "--schema-location",
@@ -149,6 +170,7 @@ def build_settings(**values: Any) -> Settings:
         schema_locations=locations or [schemas.DEFAULT_CORE_LOCATION, schemas.CATALOG_LOCATION],
         crds=crds or [schemas.SELDON_CRD_URL],
         cache_dir=cache,
+        promtool=values.get("promtool", "promtool"),
     )
     return Settings(
         repo=values["repo"],
@@ -162,8 +184,11 @@ def build_settings(**values: Any) -> Settings:
         remote=values.get("remote", "origin"),
         branch=values.get("branch"),
         cache_dir=cache,
+        delivery=delivery_settings(values),
         allow_prune=values.get("allow_prune", False),
         check_artifacts=not values.get("skip_artifact_check", False),
         prometheus_url=values.get("prometheus_url"),
         now=values.get("now"),
+        argocd_repo_url=values.get("repo_url"),
+        argocd_revision=values.get("target_revision") or "HEAD",
     )
