@@ -53,7 +53,7 @@ def dashboard_json(subject: Subject) -> str:
 
 def build(subject: Subject) -> DashboardBuilder:
     selector = subject.selector
-    return (
+    dashboard = (
         DashboardBuilder(f"{subject.model} ({subject.environment})")
         .uid(dashboard_uid(subject.environment, subject.model))
         .description(
@@ -74,17 +74,20 @@ def build(subject: Subject) -> DashboardBuilder:
             .icon_color("#5794F2")
             .expr(promql.new_versions(selector, "5m"))
         )
-        .with_row(Row("Traffic"))
-        .with_panel(_versions(selector))
-        .with_panel(_requests(selector))
-        .with_panel(_split(selector))
-        .with_row(Row("Errors and latency"))
-        .with_panel(_errors(selector))
-        .with_panel(_latency(selector))
-        .with_row(Row("Canary vs stable"))
-        .with_panel(_canary_errors(selector))
-        .with_panel(_canary_latency(selector))
     )
+    sections: list[tuple[str, list[Stat | Timeseries]]] = [
+        ("Traffic", [_versions(selector), _requests(selector), _split(selector)]),
+        ("Errors and latency", [_errors(selector), _latency(selector)]),
+        ("Canary vs stable", [_canary_errors(selector), _canary_latency(selector)]),
+    ]
+    panel_id = 0
+    for title, panels in sections:
+        panel_id += 1
+        dashboard = dashboard.with_row(Row(title).id(panel_id))
+        for panel in panels:
+            panel_id += 1
+            dashboard = dashboard.with_panel(panel.id(panel_id))
+    return dashboard
 
 
 def _query(expr: str, legend: str, ref: str) -> Dataquery:
