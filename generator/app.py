@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import gitrepo, guards, report, timing, traffic, workspace
+from generator import delivery, gitrepo, guards, report, timing, traffic, workspace
 from generator.argocd_source import argocd_source, managed_directories
 from generator.environments import load_environments
-from generator.model import CurrentState
+from generator.model import CurrentState, Snapshot
 from generator.pipeline import artifact_reasons, render_validated
 from generator.plan import Plan, plan
 from generator.quarantine import quarantine
@@ -28,6 +28,7 @@ class Computed:
     current: CurrentState
     desired: dict[str, bytes]
     changed: list[str]
+    snapshot: Snapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,12 @@ class SyncResult:
     computed: Computed
     commit: str | None
     pushed: bool
+    delivered: delivery.Delivery | None = None
 
     @property
     def message(self) -> str:
+        if self.delivered is not None:
+            return self.delivered.message
         return report.commit_message(self.computed.plan, self.computed.changed)
 
 
@@ -67,22 +71,17 @@ def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
     owned = managed_directories(the_plan, desired)
     managed = {path: content for path, content in tree.items() if path.split("/")[0] in owned}
     changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
-    return Computed(the_plan, current, desired, changed)
+    return Computed(the_plan, current, desired, changed, snapshot)
 
 
 def sync(settings: Settings) -> SyncResult:
-    """Write the rendered tree, commit it if anything changed, and push when asked."""
+    """Write and commit what changed, push race-safely, keep pull requests in step, tag MLflow.
+
+    `generator.delivery` delivers; when the remote moved it re-plans with `compute` on the new head.
+    """
     repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
-    root = Path(repo.working_tree_dir)
-    computed = compute(settings, root)
-    with timing.phase("write+git"):
-        managed = managed_directories(computed.plan, computed.desired)
-        workspace.write_tree(root / settings.rendered_dir, computed.desired, managed)
-        author = gitrepo.Identity.parse(settings.author) if settings.author else None
-        message = report.commit_message(computed.plan, computed.changed)
-        commit = gitrepo.commit_paths(repo, [settings.rendered_dir], message, author)
-        if settings.push and commit is not None:
-            gitrepo.push(repo, settings.remote, settings.branch)
+    delivered = delivery.deliver(settings, repo, lambda root: compute(settings, root))
+    computed, commit = delivered.computed, delivered.commit
     if commit is not None:
         traffic.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
-    return SyncResult(computed, commit, settings.push and commit is not None)
+    return SyncResult(computed, commit, delivered.pushed, delivered)

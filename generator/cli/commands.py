@@ -11,7 +11,9 @@ import click
 
 from generator import app, config, crdschema, report, schemas, traffic, workspace
 from generator.argocd_source import managed_directories
+from generator.cli.delivery_options import delivery_options
 from generator.cli.options import build_settings, common_options
+from generator.cli.summary import plan_markdown, show_delivery
 from generator.environments import load_environments
 from generator.errors import ValidationFailed
 from generator.gitrepo import open_worktree
@@ -36,13 +38,24 @@ def _root(settings: Any) -> Path:
 @click.option(
     "--check", is_flag=True, help="Exit 1 if rendered/ is not what the config and registry produce (for CI)."
 )
-def plan(diff: bool, detailed_exitcode: bool, check: bool, **options: Any) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: the pull-request / job-summary rendering (tables, Mermaid rollout diagrams).",
+)
+def plan(diff: bool, detailed_exitcode: bool, check: bool, output_format: str, **options: Any) -> None:
     """Show what a sync would change, per environment, without writing anything."""
     settings = build_settings(**options)
     root = _root(settings)
     computed = app.compute(settings, root)
-    click.echo(report.plan_text(computed.plan, computed.changed))
-    if diff and computed.changed:
+    if output_format == "markdown":
+        click.echo(plan_markdown(settings, computed, diff), nl=False)
+    else:
+        click.echo(report.plan_text(computed.plan, computed.changed))
+    if diff and computed.changed and output_format == "text":
         click.echo(report.file_diff(computed.current.files, computed.desired, computed.changed))
     if check and computed.changed:
         click.echo(
@@ -76,8 +89,14 @@ def render(**options: Any) -> None:
 @click.option("--push", is_flag=True, help="Push the commit to the remote.")
 @click.option("--remote", default="origin", show_default=True, help="Remote to push to.")
 @click.option("--branch", help="Branch to push to. Default: the current branch.")
+@delivery_options
 def sync(**options: Any) -> None:
-    """Render, validate, commit what changed (nothing if nothing did), and optionally push."""
+    """Render, validate, commit what changed (nothing if nothing did), and optionally push.
+
+    With --push, a push rejected because the remote moved is retried on the new head (re-planned,
+    never forced); environments with `delivery: pull-request` get a branch and pull request; and
+    model versions are tagged in MLflow with their deployment state (unless --no-write-back).
+    """
     settings = build_settings(**options)
     result = app.sync(settings)
     click.echo(report.plan_text(result.computed.plan, result.computed.changed))
@@ -87,6 +106,7 @@ def sync(**options: Any) -> None:
             click.echo(f"pushed to {settings.remote}")
     else:
         click.echo("nothing to commit")
+    show_delivery(settings, result)
     if result.computed.plan.rejections:
         click.echo(
             f"error: {len(result.computed.plan.rejections)} model(s) could not be delivered (see above)",

@@ -29,14 +29,14 @@ class Delivery(Strict):
 
     mode: Mode = "commit"
     branch: str = Field(
-        "model-gitops/{environment}",
+        default="model-gitops/{environment}",
         description="Branch holding the environment's pending change ({environment} is replaced).",
     )
-    labels: list[str] = Field(["model-gitops"], description="Labels put on the pull request.")
-    reviewers: list[str] = Field([], description="GitHub users asked to review a new pull request.")
-    team_reviewers: list[str] = Field([], description="GitHub team slugs asked to review.")
+    labels: list[str] = Field(default=["model-gitops"], description="Labels put on the pull request.")
+    reviewers: list[str] = Field(default=[], description="GitHub users asked to review a new pull request.")
+    team_reviewers: list[str] = Field(default=[], description="GitHub team slugs asked to review.")
     draft: bool = False
-    delete_branch: bool = Field(True, description="Delete the branch when its pull request is closed.")
+    delete_branch: bool = Field(default=True, description="Delete the branch when its pull request closes.")
 
     @model_validator(mode="before")
     @classmethod

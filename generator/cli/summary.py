@@ -1,0 +1,62 @@
+"""What `sync` and `plan` tell people about delivery: terminal lines and the Markdown summary.
+
+The Markdown is `generator.report_md`, the same renderer as the pull-request bodies, so the
+GitHub job summary, `plan --format markdown` and a pull request say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from generator import delivery, report, report_md
+from generator.settings import Settings
+
+
+def plan_markdown(settings: Settings, computed: Any, diff: bool = False) -> str:
+    """The plan as Markdown (with the rendered diff in a collapsed block when asked)."""
+    context = delivery.markdown_context(settings, computed)
+    text = report.file_diff(computed.current.files, computed.desired, computed.changed) if diff else ""
+    return report_md.plan_markdown(computed.plan, computed.changed, context, text)
+
+
+def delivery_markdown(result: Any) -> str:
+    """What the sync did, as a Markdown list (appended to the job summary)."""
+    delivered = result.delivered
+    lines = ["### Delivery", ""]
+    if result.commit:
+        pushed = " and pushed" if result.pushed else ""
+        subject = report_md.cell(result.message.splitlines()[0])
+        lines.append(f"- committed `{result.commit[:12]}`{pushed}: {subject}")
+    else:
+        lines.append("- nothing to commit")
+    if delivered is not None:
+        if delivered.attempts > 1:
+            lines.append(f"- the remote moved meanwhile: re-planned and pushed on try {delivered.attempts}")
+        for outcome in delivered.pull_requests:
+            link = f" [#{outcome.number}]({outcome.url})" if outcome.number else ""
+            lines.append(f"- {report_md.cell(outcome.environment)}: pull request {outcome.action}{link}")
+        if delivered.tagged:
+            lines.append(f"- tagged {delivered.tagged} model version(s) in MLflow")
+        lines += [f"- :warning: {report_md.cell(w)}" for w in delivered.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def show_delivery(settings: Settings, result: Any) -> None:
+    """Print retries, pull requests, write-back and warnings; append the job summary if asked."""
+    delivered = result.delivered
+    if delivered is not None:
+        if delivered.attempts > 1:
+            click.echo(f"the remote moved meanwhile: re-planned and pushed on try {delivered.attempts}")
+        for outcome in delivered.pull_requests:
+            click.echo(outcome.describe())
+        if delivered.tagged:
+            click.echo(f"tagged {delivered.tagged} model version(s) in MLflow")
+        for warning in delivered.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    target = settings.delivery.summary_file
+    if target is not None:
+        text = plan_markdown(settings, result.computed) + "\n" + delivery_markdown(result)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(text)

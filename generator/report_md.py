@@ -1,0 +1,257 @@
+"""Markdown for people who review a plan: pull-request bodies, job summaries, `plan --format markdown`. Pure.
+
+Built on `generator.report` (the same change list and wording as the terminal and the commit
+messages): a table of model, from -> to version, strategy and step, offline metric deltas and
+links to the MLflow model version and run, then a Mermaid diagram of each model's rollout steps
+(GitHub renders Mermaid). Everything from the registry is escaped, so a model name cannot
+inject Markdown or HTML into a pull request. Same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from generator import report
+from generator.config.strategy import strategy_for
+from generator.layout import ANNOTATION_PREFIX
+from generator.model import CurrentState
+from generator.plan import Change, Plan
+
+RUN_ID = f"{ANNOTATION_PREFIX}run-id"
+ROLLOUT_STRATEGY = f"{ANNOTATION_PREFIX}rollout-strategy"
+ROLLOUT_STEP = f"{ANNOTATION_PREFIX}rollout-step"
+ROLLOUT_CANDIDATE = f"{ANNOTATION_PREFIX}rollout-candidate"
+MAX_METRICS = 4
+MARKER = "<!-- model-gitops:{environment} -->"
+KIND_TEXT = {"deploy": "new", "update": "update", "remove": "remove", "config": "settings"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the Markdown shows besides the plan: Git before and after, run metrics, links."""
+
+    before: CurrentState = field(default_factory=CurrentState)
+    after: CurrentState = field(default_factory=CurrentState)
+    run_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    ui_url: str | None = None
+    delivery: dict[str, str] = field(default_factory=dict)  # environment -> "commit" | "pull-request"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One changing model in one environment, ready to print."""
+
+    environment: str
+    model: str
+    kind: str
+    from_version: str
+    to_version: str
+    strategy: str
+    step: str
+    steps: tuple[int, ...]
+    metrics: str
+    links: str
+
+
+def ui_base(tracking_uri: str) -> str | None:
+    """The MLflow UI behind an http(s) tracking URI, without credentials; None otherwise."""
+    parts = urlsplit(tracking_uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def rows(plan: Plan, touched: list[str], context: Context, environment: str | None = None) -> list[Row]:
+    changes = report.all_changes(plan, touched)
+    return [_row(plan, c, context) for c in changes if environment in (None, c.environment)]
+
+
+def _row(plan: Plan, change: Change, context: Context) -> Row:
+    env_plan = plan.environments[change.environment]
+    strategy = strategy_for(env_plan.config, change.model)
+    after = context.after.deployed.get(change.environment, {}).get(change.model)
+    notes = after.annotations if after is not None else {}
+    kind = notes.get(ROLLOUT_STRATEGY) or strategy.type
+    step = _step(change, notes, tuple(strategy.steps), kind)
+    return Row(
+        environment=change.environment,
+        model=change.model,
+        kind=change.kind,
+        from_version=change.from_version or "",
+        to_version=change.to_version or "",
+        strategy=kind,
+        step=step,
+        steps=tuple(strategy.steps),
+        metrics=_metrics(change, context, notes),
+        links=_links(change, context, notes),
+    )
+
+
+def _step(change: Change, notes: dict[str, str], steps: tuple[int, ...], kind: str) -> str:
+    if change.kind == "remove":
+        return "removed"
+    raw = notes.get(ROLLOUT_STEP, "")
+    if notes.get(ROLLOUT_CANDIDATE) and raw.isdigit() and kind == "canary":
+        index = steps.index(int(raw)) + 1 if int(raw) in steps else "?"
+        return f"{raw}% ({index}/{len(steps)})"
+    if notes.get(ROLLOUT_CANDIDATE) and kind in ("shadow", "ab"):
+        return raw + "%" if raw.isdigit() else kind
+    return "100%"
+
+
+def _run_of(context: Context, environment: str, model: str, before: bool) -> str:
+    state = context.before if before else context.after
+    deployed = state.deployed.get(environment, {}).get(model)
+    return deployed.annotations.get(RUN_ID, "") if deployed is not None else ""
+
+
+def _metrics(change: Change, context: Context, notes: dict[str, str]) -> str:
+    new_run = notes.get(RUN_ID, "") if change.kind != "remove" else ""
+    old_run = _run_of(context, change.environment, change.model, before=True)
+    new = context.run_metrics.get(new_run, {}) if new_run else {}
+    old = context.run_metrics.get(old_run, {}) if old_run and change.kind == "update" else {}
+    if not new:
+        return "—"
+    shown = []
+    for name in sorted(new)[:MAX_METRICS]:
+        value = f"{cell(name)} {new[name]:.4g}"
+        if name in old:
+            value += f" ({new[name] - old[name]:+.4g})"
+        shown.append(value)
+    more = f"<br>+{len(new) - MAX_METRICS} more" if len(new) > MAX_METRICS else ""
+    return "<br>".join(shown) + more
+
+
+def _links(change: Change, context: Context, notes: dict[str, str]) -> str:
+    if context.ui_url is None or change.kind == "remove" or not change.to_version:
+        return "—"
+    base = context.ui_url
+    page = f"{base}/#/models/{quote(change.model, safe='')}/versions/{quote(change.to_version, safe='')}"
+    found = [f"[version {cell(change.to_version)}]({page})"]
+    run = notes.get(RUN_ID, "")
+    if run:
+        found.append(f"[run]({base}/#/runs/{quote(run, safe='')})")
+    return " · ".join(found)
+
+
+def table(found: list[Row], with_environment: bool) -> list[str]:
+    head = ["Model", "From", "To", "Strategy", "Step", "Offline metrics (Δ vs from)", "MLflow"]
+    if with_environment:
+        head.insert(0, "Environment")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in found:
+        cells = [
+            f"`{_code(row.model)}`",
+            cell(row.from_version) or "—",
+            cell(row.to_version) or "—",
+            f"{cell(row.strategy)} ({KIND_TEXT.get(row.kind, cell(row.kind))})",
+            row.step,
+            row.metrics,
+            row.links,
+        ]
+        if with_environment:
+            cells.insert(0, cell(row.environment))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def mermaid(row: Row) -> list[str]:
+    """A left-to-right diagram of the model's way from the deployed version to the new one."""
+    old = _label(f"version {row.from_version}" if row.from_version else "nothing deployed")
+    new = _label(row.to_version)
+    lines = ["```mermaid", "flowchart LR", f'  n0["{old}"]']
+    if row.kind == "remove":
+        lines += ['  gone["removed"]', "  n0 --> gone"]
+    elif row.strategy == "canary" and row.from_version:
+        names = [f"n{i + 1}" for i in range(len(row.steps))]
+        for name, weight in zip(names, row.steps, strict=True):
+            lines.append(f'  {name}["{new} at {weight}%"]')
+        lines.append("  n0 --> " + " --> ".join(names))
+        current = row.step.split("%")[0]
+        lines += [f"  class {n} current" for n, w in zip(names, row.steps, strict=True) if str(w) == current]
+    elif row.strategy == "shadow" and row.from_version:
+        lines += [f'  n1["{new} as shadow (mirrored traffic)"]', f'  n2["{new} at 100%"]']
+        lines.append("  n0 --> n1 --> n2")
+    else:
+        lines += [f'  n1["version {new} at 100%"]', "  n0 --> n1"]
+    lines += ["  classDef current fill:#fde68a,stroke:#b45309", "```"]
+    return lines
+
+
+def plan_markdown(plan: Plan, touched: list[str], context: Context, diff: str = "") -> str:
+    """The whole plan: one section per environment (job summaries, `plan --format markdown`)."""
+    lines = ["## model-gitops plan", ""]
+    found = rows(plan, touched, context)
+    for env_name in plan.environments:
+        env_rows = [r for r in found if r.environment == env_name]
+        rejected = [c for c in plan.rejections if c.environment == env_name]
+        how = "pull request" if context.delivery.get(env_name) == "pull-request" else "commit"
+        lines.append(f"### {cell(env_name)} ({how})")
+        lines.append("")
+        if not env_rows and not rejected:
+            lines += ["No changes.", ""]
+            continue
+        if env_rows:
+            lines += [*table(env_rows, with_environment=False), ""]
+        lines += [f"- :x: `{_code(c.model)}`: {cell(c.reason)}" for c in rejected]
+        lines += [""] if rejected else []
+    if diff:
+        lines += _details("Rendered diff", diff)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def pull_request_title(plan: Plan, environment: str, touched: list[str]) -> str:
+    sub = Plan({environment: plan.environments[environment]})
+    return report.commit_message(sub, [p for p in touched if p.startswith(f"{environment}/")]).splitlines()[0]
+
+
+def pull_request_body(
+    plan: Plan, environment: str, touched: list[str], context: Context, files: list[str]
+) -> str:
+    """What a reviewer of one environment's pull request needs to decide."""
+    found = rows(plan, touched, context, environment)
+    config = plan.environments[environment].config
+    lines = [
+        MARKER.format(environment=environment),
+        f"## Deploy to `{_code(environment)}` (namespace `{_code(config.namespace)}`)",
+        "",
+        f"The models' `@{_code(config.alias)}` alias moved in the MLflow registry. Merging this pull "
+        "request deploys the change below; Argo CD then syncs the cluster.",
+        "",
+        *table(found, with_environment=False),
+        "",
+    ]
+    for row in found:
+        lines += [f"#### `{_code(row.model)}`", "", *mermaid(row), ""]
+    lines += _details(f"{len(files)} rendered file(s)", "\n".join(f"rendered/{f}" for f in files))
+    lines += [
+        "---",
+        "Opened by model-gitops. Every run updates this branch and pull request; if the alias moves "
+        "back, the pull request is closed. Do not push to this branch: the next run replaces it.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _details(summary: str, text: str, limit: int = 60000) -> list[str]:
+    body = text if len(text) <= limit else text[:limit] + "\n... (truncated)"
+    fence = "````" if "```" in body else "```"
+    head = ["<details>", f"<summary>{cell(summary)}</summary>", ""]
+    return [*head, fence, body.rstrip(), fence, "</details>", ""]
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (no HTML, no pipes, one line)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(escaped.replace("|", "\\|").split())
+
+
+def _code(text: str) -> str:
+    """Text safe inside a code span in a table cell (code spans show entities literally)."""
+    return " ".join(text.replace("`", "'").replace("|", "\\|").split())
+
+
+def _label(text: str) -> str:
+    """Text safe inside a Mermaid node label."""
+    return " ".join(text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").split())

@@ -1,0 +1,287 @@
+"""A stand-in for the GitHub REST API on 127.0.0.1: the pull-request endpoints model-gitops uses.
+
+GitHub is not reachable from the tests, so this server implements the documented endpoints
+(https://docs.github.com/en/rest/pulls/pulls, /issues/labels, /issues/comments, /pulls/review-requests)
+with their documented request and response JSON shapes, under an Enterprise-style prefix
+(`/api/v3`) so the configurable base URL is exercised. It checks every request the way GitHub
+does (bearer token, `Accept`, `X-GitHub-Api-Version`, `User-Agent`, required fields, a head
+branch that exists in the real bare Git repository, one open pull request per head and base) and
+records requests and problems so tests can assert on them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+PREFIX = "/api/v3"
+API_VERSION = "2022-11-28"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeGitHub:
+    """State of the fake: pull requests, labels, comments, and every request seen."""
+
+    repository: str
+    token: str
+    git_remote: Path | None = None
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, list[str]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    url: str = ""
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> FakeGitHub:
+        fake = self
+
+        class Handler(_Handler):
+            state = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{PREFIX}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def open_pulls(self) -> list[dict[str, Any]]:
+        return [p for p in self.pulls.values() if p["state"] == "open"]
+
+    def calls(self, method: str, pattern: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    def branch_sha(self, branch: str) -> str | None:
+        if self.git_remote is None:
+            return "0" * 40
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", f"refs/heads/{branch}"],
+            cwd=self.git_remote,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    # -- the endpoints ---------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        base = f"/repos/{self.repository}"
+        if not path.startswith(base + "/"):
+            return 404, {"message": "Not Found"}
+        tail = path[len(base) :]
+        routes = [
+            ("GET", r"/pulls", self._list),
+            ("POST", r"/pulls", self._create),
+            ("GET", r"/pulls/(\d+)", self._get),
+            ("PATCH", r"/pulls/(\d+)", self._update),
+            ("POST", r"/pulls/(\d+)/requested_reviewers", self._reviewers),
+            ("POST", r"/issues/(\d+)/labels", self._labels),
+            ("POST", r"/issues/(\d+)/comments", self._comment),
+        ]
+        for verb, pattern, handler in routes:
+            match = re.fullmatch(pattern, tail)
+            if match and verb == method:
+                return handler(query, body, *match.groups())
+        return 404, {"message": "Not Found"}
+
+    def _list(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        state = query.get("state", "open")
+        found = [p for p in self.pulls.values() if state == "all" or p["state"] == state]
+        if "head" in query:
+            if ":" not in query["head"]:
+                self.problems.append(f"head filter {query['head']!r} is not OWNER:BRANCH")
+            found = [p for p in found if p["head"]["label"] == query["head"]]
+        if "base" in query:
+            found = [p for p in found if p["base"]["ref"] == query["base"]]
+        return 200, sorted(found, key=lambda p: -p["number"])
+
+    def _create(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        missing = [k for k in ("head", "base") if not isinstance(body.get(k), str) or not body.get(k)]
+        if missing or not (isinstance(body.get("title"), str) and body["title"]):
+            self.problems.append(f"create pull request without {missing or ['title']}")
+            return 422, _invalid("PullRequest", (missing or ["title"])[0], "missing_field")
+        sha = self.branch_sha(body["head"])
+        if sha is None:
+            self.problems.append(f"pull request for branch {body['head']!r} that is not pushed")
+            return 422, _invalid("PullRequest", "head", "invalid")
+        label = f"{self.repository.split('/')[0]}:{body['head']}"
+        if any(p["head"]["label"] == label and p["base"]["ref"] == body["base"] for p in self.open_pulls()):
+            return 422, {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "resource": "PullRequest",
+                        "code": "custom",
+                        "message": f"A pull request already exists for {label}.",
+                    }
+                ],
+            }
+        number = len(self.pulls) + 1
+        self.pulls[number] = self._pull(number, body, label, sha)
+        return 201, self.pulls[number]
+
+    def _get(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
+        pull = self.pulls.get(int(number))
+        return (200, pull) if pull else (404, {"message": "Not Found"})
+
+    def _update(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
+        pull = self.pulls.get(int(number))
+        if pull is None:
+            return 404, {"message": "Not Found"}
+        unknown = set(body) - {"title", "body", "state", "base", "maintainer_can_modify"}
+        if unknown or body.get("state", "open") not in ("open", "closed"):
+            self.problems.append(f"update pull request with {sorted(body)}")
+            return 422, _invalid("PullRequest", "state", "invalid")
+        for key in ("title", "body", "state"):
+            if key in body:
+                pull[key] = body[key]
+        pull["closed_at"] = "2024-01-01T00:00:00Z" if pull["state"] == "closed" else None
+        pull["head"]["sha"] = self.branch_sha(pull["head"]["ref"]) or pull["head"]["sha"]
+        return 200, pull
+
+    def _labels(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
+        pull = self.pulls.get(int(number))
+        if pull is None:
+            return 404, {"message": "Not Found"}
+        labels = body.get("labels") if isinstance(body, dict) else None
+        if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+            self.problems.append(f"labels body {body!r}")
+            return 422, _invalid("Label", "labels", "invalid")
+        names = sorted({label["name"] for label in pull["labels"]} | set(labels))
+        pull["labels"] = [_label(name) for name in names]
+        return 200, pull["labels"]
+
+    def _comment(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
+        if int(number) not in self.pulls or not isinstance(body.get("body"), str):
+            self.problems.append(f"comment {body!r} on #{number}")
+            return 404, {"message": "Not Found"}
+        self.comments.setdefault(int(number), []).append(body["body"])
+        return 201, {"id": len(self.comments), "body": body["body"], "user": {"login": "model-gitops"}}
+
+    def _reviewers(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
+        pull = self.pulls.get(int(number))
+        if pull is None or not isinstance(body.get("reviewers", []), list):
+            return 422, _invalid("PullRequest", "reviewers", "invalid")
+        pull["requested_reviewers"] = [{"login": login} for login in body.get("reviewers", [])]
+        pull["requested_teams"] = [{"slug": slug} for slug in body.get("team_reviewers", [])]
+        return 201, pull
+
+    def _pull(self, number: int, body: dict[str, Any], label: str, sha: str) -> dict[str, Any]:
+        owner, name = self.repository.split("/")
+        api = f"{self.url}/repos/{self.repository}"
+        repo = {"full_name": self.repository, "name": name, "owner": {"login": owner}}
+        return {
+            "id": 1000 + number,
+            "number": number,
+            "url": f"{api}/pulls/{number}",
+            "html_url": f"https://github.example/{self.repository}/pull/{number}",
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body"),
+            "draft": bool(body.get("draft", False)),
+            "merged": False,
+            "user": {"login": "model-gitops[bot]"},
+            "labels": [],
+            "head": {"label": label, "ref": body["head"], "sha": sha, "repo": repo},
+            "base": {"label": f"{owner}:{body['base']}", "ref": body["base"], "sha": "", "repo": repo},
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "closed_at": None,
+        }
+
+
+def _invalid(resource: str, field_name: str, code: str) -> dict[str, Any]:
+    return {
+        "message": "Validation Failed",
+        "errors": [{"resource": resource, "field": field_name, "code": code}],
+        "documentation_url": "https://docs.github.com/rest",
+    }
+
+
+def _label(name: str) -> dict[str, Any]:
+    return {"id": abs(hash(name)) % 10**6, "name": name, "color": "ededed", "default": False}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: FakeGitHub
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def _serve(self, method: str) -> None:
+        fake = self.state
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with fake._lock:
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = None
+            path = parts.path[len(PREFIX) :] if parts.path.startswith(PREFIX) else None
+            fake.requests.append(Recorded(method, path or parts.path, query, headers, body))
+            status, answer = self._check(method, headers, raw, body, path)
+            if status == 0:
+                status, answer = fake.handle(method, path or "", query, body)
+        payload = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-GitHub-Api-Version-Selected", API_VERSION)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _check(
+        self, method: str, headers: dict[str, str], raw: bytes, body: Any, path: str | None
+    ) -> tuple[int, Any]:
+        fake = self.state
+        if path is None:
+            fake.problems.append(f"request outside {PREFIX}: {self.path}")
+            return 404, {"message": "Not Found"}
+        if headers.get("authorization") not in (f"Bearer {fake.token}", f"token {fake.token}"):
+            return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+        if not headers.get("user-agent"):
+            fake.problems.append("request without User-Agent")
+            return 403, {"message": "Request forbidden by administrative rules."}
+        if "application/vnd.github+json" not in headers.get("accept", ""):
+            fake.problems.append(f"Accept header {headers.get('accept')!r}")
+        if headers.get("x-github-api-version") != API_VERSION:
+            fake.problems.append(f"X-GitHub-Api-Version {headers.get('x-github-api-version')!r}")
+            return 400, {"message": "Invalid API version"}
+        if method != "GET" and (body is None or not isinstance(body, dict) or not raw):
+            fake.problems.append(f"{method} {path} without a JSON object body")
+            return 400, {"message": "Problems parsing JSON"}
+        if method != "GET" and "application/json" not in headers.get("content-type", ""):
+            fake.problems.append(f"{method} {path} with Content-Type {headers.get('content-type')!r}")
+        return 0, None
