@@ -10,6 +10,7 @@ translated here into a `RegistryError` that names the URI and says what to do.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -62,6 +63,11 @@ class RegistryReader:
         _check_local_store(tracking_uri)
         for variable, value in _QUIET_RETRIES.items():
             os.environ.setdefault(variable, value)
+            if not os.environ[variable].strip().isdigit():
+                raise RegistryError(
+                    f"{variable}={os.environ[variable]!r} is not a whole number",
+                    "fix or unset the environment variable",
+                )
         from mlflow import MlflowClient
 
         self.uri = tracking_uri
@@ -210,18 +216,31 @@ def _is_registry_failure(exc: Exception) -> bool:
     return isinstance(exc, (MlflowException, RequestException, OSError))
 
 
+def _response_status(exc: Exception) -> int | None:
+    """The HTTP status of a real server answer (not MlflowException's default of 500)."""
+    from mlflow.exceptions import RestException
+
+    return exc.get_http_status_code() if isinstance(exc, RestException) else None
+
+
 def _explain(uri: str, exc: Exception) -> tuple[str, str]:
     text = " ".join(str(exc).split())
-    status = getattr(exc, "get_http_status_code", lambda: None)()
-    if "refused" in text.lower() or "Max retries exceeded" in text:
-        return f"MLflow at {uri} refused the connection", "is the server running?"
-    if "timed out" in text.lower() or "timeout" in text.lower():
+    lowered = text.lower()
+    status = _response_status(exc)
+    server_error = re.search(r"too many (5\d\d) error responses", text)
+    if server_error or (status is not None and status >= 500):
+        code = server_error.group(1) if server_error else status
+        return (
+            f"MLflow at {uri} failed with HTTP {code} after retries",
+            "retry later or check the server logs",
+        )
+    if "timed out" in lowered or "timeout" in lowered:
         return f"MLflow at {uri} did not answer in time", "check the server's health and load"
-    if status in (401, 403) or "401" in text or "403" in text:
+    if "refused" in lowered or "failed to establish" in lowered or "max retries exceeded" in lowered:
+        return f"MLflow at {uri} refused the connection", "is the server running?"
+    if status in (401, 403) or re.search(r"\b(401|403)\b", text):
         return (
             f"MLflow at {uri} rejected the credentials",
             "check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD",
         )
-    if (status and int(status) >= 500) or " 50" in text:
-        return f"MLflow at {uri} failed ({text[:160]})", "retry later or check the server logs"
     return f"MLflow at {uri} failed ({text[:200]})", "check the tracking URI and the server logs"
