@@ -32,3 +32,12 @@ def resource_name(model_name: str, max_length: int = MAX_LENGTH) -> str:
 
 def is_dns_label(value: str) -> bool:
     return len(value) <= MAX_LENGTH and bool(_VALID.match(value))
+
+
+def unsafe_text_reason(field: str, value: str, max_length: int = 1024) -> str | None:
+    """Why a registry string cannot go into a manifest (control characters, size), or None."""
+    if len(value) > max_length:
+        return f"{field} is longer than {max_length} characters"
+    if any(not (char.isprintable() or char == " ") for char in value):
+        return f"{field} contains control or invisible formatting characters"
+    return None

@@ -17,9 +17,10 @@ from generator.config import EnvironmentConfig, SeldonSettings
 from generator.config.strategy import strategy_for
 from generator.errors import ModelRejected
 from generator.model import CurrentState, Deployed, ModelVersion, Snapshot
-from generator.naming import resource_name
+from generator.naming import resource_name, unsafe_text_reason
 from generator.readings import NO_READINGS, Readings
 from generator.storage import model_uri
+from generator.tag_overrides import apply_tag_overrides
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -152,9 +153,13 @@ def plan_environment(
         if version is None or not config.models.selects(model):
             continue
         context = _context(name, config, snapshot, model, version, deployed.get(model), readings, now)
+        unsafe = _unsafe_registry_text(model, version)
+        if unsafe:
+            rejected[model] = f"{name}: {unsafe}; rename or re-register it"
+            continue
         try:
             decision = rollout.decide(context)
-            targets.append(_target(name, config, model, decision))
+            targets.append(_target(name, config, model, decision, snapshot.models[model].tags))
         except ModelRejected as exc:
             rejected[model] = exc.one_line()
             continue
@@ -192,7 +197,16 @@ def _context(
     )
 
 
-def _target(env: str, config: EnvironmentConfig, model: str, decision: rollout.Decision) -> Target:
+def _unsafe_registry_text(model: str, version: ModelVersion) -> str | None:
+    """Registry strings that end up in manifests must be printable text of sane length."""
+    fields = {"model name": model, "version source": version.source, "run id": version.run_id}
+    reasons = (unsafe_text_reason(field, value) for field, value in fields.items())
+    return next((reason for reason in reasons if reason), None)
+
+
+def _target(
+    env: str, config: EnvironmentConfig, model: str, decision: rollout.Decision, tags: dict[str, str]
+) -> Target:
     version, candidate = decision.stable, decision.candidate
     label = f"{env}: {model} version {version.version}"
     uri = model_uri(version.storage_uri, config.storage.rewrites, label)
@@ -208,7 +222,7 @@ def _target(env: str, config: EnvironmentConfig, model: str, decision: rollout.D
         directory=resource_name(model),
         version=version,
         model_uri=uri,
-        seldon=config.seldon_for(model),
+        seldon=apply_tag_overrides(config.seldon_for(model), tags, config.safety.tag_overrides, label),
         strategy=decision.strategy,
         candidate=candidate,
         candidate_uri=candidate_uri,

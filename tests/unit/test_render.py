@@ -50,9 +50,16 @@ def test_rendering_is_byte_stable() -> None:
 
 
 def test_untrusted_names_are_quoted_not_interpreted() -> None:
-    hostile = "evil\nmetadata: {name: x}\n# --- "
+    hostile = "evil' metadata: {name: x} # --- ${HOME} {{ $labels }}"
     documents = render(plan({"dev": MINIMAL}, snapshot({hostile: {"dev": 1}}), CurrentState()))
     path = next(p for p in documents if p.endswith("seldondeployment.yaml"))
     reparsed = yamlio.load(yamlio.dump(documents[path]))
     assert reparsed["metadata"]["annotations"]["model-gitops.io/model"] == hostile
     assert "/" not in path.split("/", 1)[1].rsplit("/", 1)[0]
+
+
+def test_names_with_control_characters_are_rejected() -> None:
+    result = plan({"dev": MINIMAL}, snapshot({"evil\nmetadata: x": {"dev": 1}}), CurrentState())
+    change = result.environments["dev"].changes[0]
+    assert change.kind == "reject"
+    assert "model name contains control or invisible formatting characters" in change.reason
