@@ -111,14 +111,18 @@ def mlflow_server(
     return Server(args, workdir, f"{url}/health", env), url
 
 
-def prometheus_server(workdir: Path, targets: list[str], scrape_interval: str = "1s") -> tuple[Server, str]:
+def prometheus_server(
+    workdir: Path, targets: list[str], scrape_interval: str = "1s", rule_files: list[Path] | None = None
+) -> tuple[Server, str]:
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "prometheus.yml"
     quoted = ", ".join(f"'{t}'" for t in targets)
+    rules = "".join(f"  - '{path}'\n" for path in rule_files or [])
     config.write_text(
         f"global:\n  scrape_interval: {scrape_interval}\n  evaluation_interval: {scrape_interval}\n"
-        f"scrape_configs:\n  - job_name: seldon\n    metrics_path: /prometheus\n"
+        + (f"rule_files:\n{rules}" if rules else "")
+        + f"scrape_configs:\n  - job_name: seldon\n    metrics_path: /prometheus\n"
         f"    static_configs:\n      - targets: [{quoted}]\n"
     )
     args = [

@@ -1,0 +1,191 @@
+"""Monitoring and Argo CD output through the real validation: kustomize, kubeconform -strict, promtool.
+
+Also: the `argocd-cm` patch applied with `kubectl patch --local` keeps Argo CD's other settings, and
+a sync in a real Git repository writes monitoring and Argo CD manifests pointing at `origin`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator import promtool, yamlio
+from generator.environments import parse_environment
+from generator.errors import ToolError
+from generator.model import CurrentState
+from generator.plan import plan
+from generator.render import render
+from generator.render.argocd import GitSource
+from generator.render.argocd_health import HEALTH_KEY
+from generator.validate import ValidationSettings, validate_tree
+from tests.conftest import require
+from tests.support.cli import invoke
+from tests.support.gitops import GitopsRepo
+from tests.support.registry import TestRegistry
+from tests.support.snapshots import snapshot
+
+pytestmark = pytest.mark.e2e
+
+ENVIRONMENTS = {
+    "dev": parse_environment("namespace: models-dev\nalias: dev\n", "dev.yaml"),
+    "prod": parse_environment(
+        "namespace: models-prod\nalias: champion\nmonitoring:\n  labels: {release: kube-prometheus-stack}\n"
+        "  dashboard: {delivery: grafana-operator, folder: Models}\n",
+        "prod.yaml",
+    ),
+}
+SNAPSHOT = snapshot({"fraud-detector": {"champion": 2, "dev": 3}, "Price_Forecaster.v2": {"dev": 1}})
+
+
+def settings(cache: Path) -> ValidationSettings:
+    return ValidationSettings(
+        schema_locations=os.environ["MODEL_GITOPS_SCHEMA_LOCATIONS"].split(),
+        crds=os.environ["MODEL_GITOPS_CRDS"].split(),
+        cache_dir=cache,
+    )
+
+
+def rendered() -> dict[str, dict]:
+    source = GitSource("https://github.com/acme/gitops.git")
+    return render(plan(ENVIRONMENTS, SNAPSHOT, CurrentState()), source)
+
+
+def as_files(documents: dict[str, dict]) -> dict[str, bytes]:
+    return {path: yamlio.dump(document).encode() for path, document in documents.items()}
+
+
+def test_everything_generated_passes_kubeconform_strict_and_promtool(cache_dir: Path) -> None:
+    documents = rendered()
+    kinds = {d["kind"] for d in documents.values()}
+    assert {
+        "PodMonitor",
+        "PrometheusRule",
+        "ConfigMap",
+        "GrafanaDashboard",
+        "Application",
+        "AppProject",
+    } <= kinds
+    assert validate_tree(as_files(documents), ["dev", "prod"], settings(cache_dir)) == []
+
+
+def test_each_kind_is_really_checked(cache_dir: Path) -> None:
+    documents = rendered()
+    documents["dev/fraud-detector/podmonitor.yaml"]["spec"]["podMetricsEndpoints"][0]["portt"] = "x"
+    documents["prod/fraud-detector/dashboard.yaml"]["spec"]["jsonn"] = "{}"
+    documents["dev/fraud-detector/dashboard.yaml"]["data"] = {"dev-fraud-detector.json": "{"}
+    documents["argocd/application-prod.yaml"]["spec"]["syncPolicy"]["automatic"] = {}
+    documents["argocd/appproject.yaml"]["spec"]["destinations"][0]["cluster"] = "x"
+    documents["argocd/argocd-cm-patch.yaml"]["data"] = {"key": 1}
+    rule = documents["prod/fraud-detector/prometheusrule.yaml"]["spec"]["groups"][0]["rules"][1]
+    rule["annotations"]["summary"] += " {{ $labels"
+    problems = validate_tree(as_files(documents), ["dev", "prod"], settings(cache_dir))
+    expected = [
+        "dev/fraud-detector (PodMonitor): ",
+        "prod/fraud-detector-dashboard (GrafanaDashboard): ",
+        "dev/fraud-detector-dashboard (ConfigMap): dashboard is not valid JSON",
+        "argocd/model-gitops-prod (Application): ",
+        "argocd/model-gitops (AppProject): ",
+        "argocd-cm-patch/argocd-cm (ConfigMap): ",
+        "prod/fraud-detector (PrometheusRule): promtool: ",
+    ]
+    for prefix in expected:
+        assert [p for p in problems if p.startswith(prefix)], (prefix, problems)
+    assert len(problems) == len(expected), problems
+
+
+def test_promtool_attributes_problems_to_their_resource(tmp_path: Path) -> None:
+    good = [{"name": "g", "rules": [{"alert": "A", "expr": "up == 0"}]}]
+    bad = [{"name": "g", "rules": [{"alert": "B", "expr": "sum(up"}]}]
+    problems = promtool.check_rules(
+        {"dev/a (PrometheusRule)": good, "dev/b (PrometheusRule)": bad}, "promtool", tmp_path
+    )
+    assert list(problems) == ["dev/b (PrometheusRule)"]
+    (message,) = problems["dev/b (PrometheusRule)"]
+    assert 'rule 1, "B": could not parse expression' in message
+    assert promtool.check_rules({"dev/a (PrometheusRule)": good}, "promtool", tmp_path) == {}
+
+
+def test_a_missing_promtool_says_how_to_install_it(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match="apt-get install prometheus"):
+        promtool.check_rules({"x": []}, str(tmp_path / "missing" / "promtool"), tmp_path)
+
+
+def test_the_health_check_patch_merges_into_argocd_cm(tmp_path: Path) -> None:
+    kubectl = require("kubectl")
+    stock = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+        "data": {"url": "https://argocd.example.com", "timeout.reconciliation": "180s"},
+    }
+    (tmp_path / "argocd-cm.yaml").write_text(yamlio.dump(stock))
+    patch = rendered()["argocd/argocd-cm-patch.yaml"]
+    (tmp_path / "patch.yaml").write_text(yamlio.dump(patch))
+    result = subprocess.run(
+        [
+            kubectl,
+            "patch",
+            "--local",
+            "-f",
+            "argocd-cm.yaml",
+            "--type",
+            "merge",
+            "--patch-file",
+            "patch.yaml",
+            "-o",
+            "yaml",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    merged = yamlio.load(result.stdout)["data"]
+    assert merged["url"] == "https://argocd.example.com" and merged["timeout.reconciliation"] == "180s"
+    assert merged[HEALTH_KEY] == patch["data"][HEALTH_KEY]
+
+
+def test_sync_writes_monitoring_and_argocd_for_origin(
+    gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path
+) -> None:
+    prefix = registry.unique("mon")
+    registry.create(f"{prefix}-model", 2, {"dev": 2, "champion": 1})
+    base = "storage:\n  rewrites:\n    - {from: 'mlflow-artifacts:/', to: 's3://mlflow-artifacts/'}\n"
+    models = f"models:\n  include: ['{prefix}*']\n"
+    gitops.write_environment("dev", f"namespace: models-dev\nalias: dev\n{models}{base}")
+    gitops.write_environment("prod", f"namespace: models-prod\nalias: champion\n{models}{base}")
+    common = ["--tracking-uri", registry.url, "--cache-dir", str(cache_dir)]
+
+    first = invoke(["sync", "--push", *common], cwd=gitops.worktree)
+    assert first.code == 0, first.err
+    files = gitops.remote_files()
+    for env in ("dev", "prod"):
+        for name in ("podmonitor", "prometheusrule", "dashboard", "seldondeployment"):
+            assert f"rendered/{env}/{prefix}-model/{name}.yaml" in files
+        application = yamlio.load(gitops.remote_show(f"rendered/argocd/application-{env}.yaml"))
+        assert application["spec"]["source"]["repoURL"] == str(gitops.remote)
+        assert application["spec"]["source"]["path"] == f"rendered/{env}"
+    assert "rendered/argocd/argocd-cm-patch.yaml" in files
+
+    # a partial run leaves rendered/argocd alone; an explicit URL (with a token) is used without it
+    registry.set_alias(f"{prefix}-model", "dev", 1)
+    partial = invoke(
+        ["sync", "--push", "-e", "dev", "--repo-url", "https://t:secret@git.example.com/r.git", *common],
+        cwd=gitops.worktree,
+    )
+    assert partial.code == 0, partial.err
+    assert "rendered/argocd/application-prod.yaml" in gitops.remote_files()
+    full = invoke(
+        ["sync", "--push", "--repo-url", "https://t:secret@git.example.com/r.git", *common],
+        cwd=gitops.worktree,
+    )
+    assert full.code == 0, full.err
+    application = gitops.remote_show("rendered/argocd/application-prod.yaml")
+    assert "repoURL: https://git.example.com/r.git" in application and "secret" not in application
+
+    checked = invoke(["validate", *common], cwd=gitops.worktree)
+    assert checked.code == 0, checked.err
+    assert "argocd" in checked.out
