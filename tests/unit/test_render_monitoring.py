@@ -9,7 +9,7 @@ import pytest
 from generator import yamlio
 from generator.environments import parse_environment
 from generator.errors import ConfigError
-from generator.model import CurrentState
+from generator.model import CurrentState, Deployed
 from generator.monitoring_checks import dashboard_problems, dashboard_texts, rule_expression_problems
 from generator.plan import plan
 from generator.render import render
@@ -205,3 +205,22 @@ def test_model_names_cannot_inject_alert_template_actions() -> None:
 def test_invalid_monitoring_config_is_rejected(monitoring: str) -> None:
     with pytest.raises(ConfigError, match=r"dev\.yaml"):
         parse_environment(f"namespace: n\nalias: dev\nmonitoring:\n  {monitoring}\n", "dev.yaml")
+
+
+def test_models_kept_from_an_earlier_run_keep_their_monitoring() -> None:
+    """A model rejected this run keeps its last SeldonDeployment; its monitoring is still listed."""
+    current = CurrentState(
+        deployed={"dev": {"fraud-detector": Deployed("fraud-detector", "1", "fraud-detector")}}
+    )
+    broken = snapshot({"fraud-detector": {"dev": 2}}, **{"fraud-detector_2": "ftp://nowhere/model"})
+    the_plan = plan({"dev": DEFAULTS}, broken, current)
+    assert [c.kind for c in the_plan.rejections] == ["reject"]
+    rendered = render(the_plan)
+    assert "dev/fraud-detector/seldondeployment.yaml" not in rendered  # Git's copy is kept as it is
+    assert "dev/fraud-detector/podmonitor.yaml" in rendered
+    assert rendered["dev/kustomization.yaml"]["resources"] == [
+        "fraud-detector/dashboard.yaml",
+        "fraud-detector/podmonitor.yaml",
+        "fraud-detector/prometheusrule.yaml",
+        "fraud-detector/seldondeployment.yaml",
+    ]
