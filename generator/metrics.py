@@ -14,7 +14,7 @@ they never pass on missing data.
 from __future__ import annotations
 
 import math
-import re
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -26,6 +26,7 @@ from generator.readings import Reading, ReadingRequest, Readings
 METRIC = "seldon_api_executor_server_requests_seconds"
 GROUP = ("deployment_name", "predictor_name", "predictor_version")
 ERROR_CODES = 'code!~"2..|OK"'
+REGEX_SPECIAL = set(".+*?()|[]{}^$\\")
 TIMEOUT = 10
 NOT_CONFIGURED = (
     "no Prometheus URL configured (--prometheus-url or MODEL_GITOPS_PROMETHEUS_URL); rollouts wait"
@@ -49,7 +50,7 @@ def read(url: str | None, wanted: list[ReadingRequest], timeout: float = TIMEOUT
 def queries(group: list[ReadingRequest]) -> dict[str, str]:
     """The PromQL of one group of requests (same namespace, namespace label and window)."""
     first = group[0]
-    names = "|".join(sorted({re.escape(r.deployment) for r in group}))
+    names = "|".join(sorted({_regex_literal(r.deployment) for r in group}))
     selector = f'deployment_name=~"{names}"'
     if first.namespace_label:
         selector = f'{first.namespace_label}="{first.namespace}",{selector}'
@@ -62,13 +63,19 @@ def queries(group: list[ReadingRequest]) -> dict[str, str]:
     }
 
 
+def _regex_literal(text: str) -> str:
+    """`text` matched literally by a PromQL regex (escapes doubled: PromQL strings unescape once)."""
+    return "".join(f"\\\\{c}" if c in REGEX_SPECIAL else c for c in text)
+
+
 def _read_all(url: str, wanted: list[ReadingRequest], timeout: float) -> dict[Key, Reading]:
     groups: dict[tuple[str, str | None, int], list[ReadingRequest]] = defaultdict(list)
     for request in wanted:
         groups[(request.namespace, request.namespace_label, request.window_seconds)].append(request)
     values: dict[Key, Reading] = {}
+    at = f"{time.time():.3f}"  # one evaluation time, so errors and requests are counted alike
     for _, group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2])):
-        results = {name: _vector(url, query, timeout) for name, query in queries(group).items()}
+        results = {name: _vector(url, query, at, timeout) for name, query in queries(group).items()}
         for request in group:
             key = (request.deployment, request.predictor, request.version)
             values[request.key] = Reading(
@@ -80,9 +87,9 @@ def _read_all(url: str, wanted: list[ReadingRequest], timeout: float) -> dict[Ke
     return values
 
 
-def _vector(url: str, query: str, timeout: float) -> dict[Key, float]:
+def _vector(url: str, query: str, at: str, timeout: float) -> dict[Key, float]:
     """An instant query's vector by (deployment, predictor, version); NaN samples dropped."""
-    body = _get(url, query, timeout)
+    body = _get(url, query, at, timeout)
     found = {}
     for sample in body.get("data", {}).get("result", []):
         labels = sample.get("metric", {})
@@ -92,10 +99,10 @@ def _vector(url: str, query: str, timeout: float) -> dict[Key, float]:
     return found  # type: ignore[return-value]
 
 
-def _get(url: str, query: str, timeout: float) -> dict[str, Any]:
+def _get(url: str, query: str, at: str, timeout: float) -> dict[str, Any]:
     shown = redact(url)
     try:
-        response = requests.get(f"{url}/api/v1/query", params={"query": query}, timeout=timeout)
+        response = requests.get(f"{url}/api/v1/query", params={"query": query, "time": at}, timeout=timeout)
     except requests.Timeout:
         raise MetricsError(f"Prometheus at {shown} did not answer in {timeout}s", "rollouts wait") from None
     except requests.RequestException as exc:

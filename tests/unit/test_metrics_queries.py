@@ -29,3 +29,8 @@ def test_namespace_label_can_be_left_out() -> None:
 def test_nothing_wanted_reads_nothing_and_no_url_waits() -> None:
     assert metrics.read(None, []).unavailable == ""
     assert "no Prometheus URL configured" in metrics.read(None, [request("fraud", "stable")]).unavailable
+
+
+def test_regex_metacharacters_in_names_are_escaped_for_promql() -> None:
+    query = metrics.queries([request("price-forecaster.v2", "stable")])["requests"]
+    assert 'deployment_name=~"price-forecaster\\\\.v2"' in query
