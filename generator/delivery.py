@@ -152,6 +152,7 @@ def markdown_context(settings: Settings, computed: Any) -> report_md.Context:
         before=computed.current,
         after=after_state(computed),
         run_metrics=dict(getattr(snapshot, "run_metrics", None) or {}),
+        versions=dict(getattr(snapshot, "versions", None) or {}),
         ui_url=settings.delivery.mlflow_ui_url or report_md.ui_base(settings.tracking_uri),
         delivery={env: ep.config.delivery.mode for env, ep in computed.plan.environments.items()},
     )

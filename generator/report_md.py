@@ -15,13 +15,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from generator import report
 from generator.config.strategy import strategy_for
 from generator.layout import ANNOTATION_PREFIX
-from generator.model import CurrentState
-from generator.plan import Change, Plan
+from generator.model import CurrentState, ModelVersion
+from generator.plan import Change, Plan, Target
 
 RUN_ID = f"{ANNOTATION_PREFIX}run-id"
-ROLLOUT_STRATEGY = f"{ANNOTATION_PREFIX}rollout-strategy"
-ROLLOUT_STEP = f"{ANNOTATION_PREFIX}rollout-step"
-ROLLOUT_CANDIDATE = f"{ANNOTATION_PREFIX}rollout-candidate"
 MAX_METRICS = 4
 MARKER = "<!-- model-gitops:{environment} -->"
 KIND_TEXT = {"deploy": "new", "update": "update", "remove": "remove", "config": "settings"}
@@ -34,6 +31,7 @@ class Context:
     before: CurrentState = field(default_factory=CurrentState)
     after: CurrentState = field(default_factory=CurrentState)
     run_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    versions: dict[tuple[str, str], ModelVersion] = field(default_factory=dict)
     ui_url: str | None = None
     delivery: dict[str, str] = field(default_factory=dict)  # environment -> "commit" | "pull-request"
 
@@ -52,6 +50,7 @@ class Row:
     steps: tuple[int, ...]
     metrics: str
     links: str
+    detail: str = ""
 
 
 def ui_base(tracking_uri: str) -> str | None:
@@ -70,69 +69,83 @@ def rows(plan: Plan, touched: list[str], context: Context, environment: str | No
 
 def _row(plan: Plan, change: Change, context: Context) -> Row:
     env_plan = plan.environments[change.environment]
-    strategy = strategy_for(env_plan.config, change.model)
-    after = context.after.deployed.get(change.environment, {}).get(change.model)
-    notes = after.annotations if after is not None else {}
-    kind = notes.get(ROLLOUT_STRATEGY) or strategy.type
-    step = _step(change, notes, tuple(strategy.steps), kind)
+    steps = tuple(strategy_for(env_plan.config, change.model).steps)
+    target = next((t for t in env_plan.targets if t.model == change.model), None)
+    new = _version(context, change.model, change.to_version, target)
+    old = _version(context, change.model, change.from_version, target)
+    if target is not None and target.candidate is not None and change.kind not in ("update", "deploy"):
+        new, old = target.candidate, target.version
+    to_version = change.to_version or (new.version if new is not None else "")
+    from_version = change.from_version or (old.version if old is not None and old is not new else "")
     return Row(
         environment=change.environment,
         model=change.model,
         kind=change.kind,
-        from_version=change.from_version or "",
-        to_version=change.to_version or "",
-        strategy=kind,
-        step=step,
-        steps=tuple(strategy.steps),
-        metrics=_metrics(change, context, notes),
-        links=_links(change, context, notes),
+        from_version=from_version,
+        to_version=to_version,
+        strategy=target.strategy if target is not None else "replace",
+        step=_step(change, target, steps),
+        steps=steps,
+        metrics=_metrics(context, new, old or _before(context, change)),
+        links=_links(context, change.model, new),
+        detail=change.detail or report.describe(change).split(": ", 1)[1],
     )
 
 
-def _step(change: Change, notes: dict[str, str], steps: tuple[int, ...], kind: str) -> str:
-    if change.kind == "remove":
-        return "removed"
-    raw = notes.get(ROLLOUT_STEP, "")
-    if notes.get(ROLLOUT_CANDIDATE) and raw.isdigit() and kind == "canary":
-        index = steps.index(int(raw)) + 1 if int(raw) in steps else "?"
-        return f"{raw}% ({index}/{len(steps)})"
-    if notes.get(ROLLOUT_CANDIDATE) and kind in ("shadow", "ab"):
-        return raw + "%" if raw.isdigit() else kind
-    return "100%"
+def _version(context: Context, model: str, number: str | None, target: Target | None) -> ModelVersion | None:
+    if not number:
+        return None
+    for candidate in (getattr(target, "candidate", None), getattr(target, "version", None)):
+        if candidate is not None and candidate.version == number:
+            return candidate
+    return context.versions.get((model, number))
 
 
-def _run_of(context: Context, environment: str, model: str, before: bool) -> str:
-    state = context.before if before else context.after
-    deployed = state.deployed.get(environment, {}).get(model)
-    return deployed.annotations.get(RUN_ID, "") if deployed is not None else ""
+def _before(context: Context, change: Change) -> ModelVersion | None:
+    """The deployed version as Git records it (its run id), when the registry did not send it."""
+    deployed = context.before.deployed.get(change.environment, {}).get(change.model)
+    if deployed is None:
+        return None
+    run = deployed.annotations.get(RUN_ID, "")
+    return ModelVersion(change.model, deployed.version, "", "", run)
 
 
-def _metrics(change: Change, context: Context, notes: dict[str, str]) -> str:
-    new_run = notes.get(RUN_ID, "") if change.kind != "remove" else ""
-    old_run = _run_of(context, change.environment, change.model, before=True)
-    new = context.run_metrics.get(new_run, {}) if new_run else {}
-    old = context.run_metrics.get(old_run, {}) if old_run and change.kind == "update" else {}
-    if not new:
+def _step(change: Change, target: Target | None, steps: tuple[int, ...]) -> str:
+    if change.kind == "remove" or target is None:
+        return "removed" if change.kind == "remove" else "—"
+    if target.candidate is None:
+        return "100%"
+    if target.strategy == "canary":
+        index = steps.index(target.weight) + 1 if target.weight in steps else "?"
+        return f"{target.weight}% ({index}/{len(steps)})"
+    if target.strategy == "shadow":
+        return "shadow (mirrored)"
+    return f"{100 - target.weight}/{target.weight}"
+
+
+def _metrics(context: Context, new: ModelVersion | None, old: ModelVersion | None) -> str:
+    values = context.run_metrics.get(new.run_id, {}) if new is not None and new.run_id else {}
+    baseline = context.run_metrics.get(old.run_id, {}) if old is not None and old.run_id else {}
+    if not values or new is old:
         return "—"
     shown = []
-    for name in sorted(new)[:MAX_METRICS]:
-        value = f"{cell(name)} {new[name]:.4g}"
-        if name in old:
-            value += f" ({new[name] - old[name]:+.4g})"
+    for name in sorted(values)[:MAX_METRICS]:
+        value = f"{cell(name)} {values[name]:.4g}"
+        if name in baseline:
+            value += f" ({values[name] - baseline[name]:+.4g})"
         shown.append(value)
-    more = f"<br>+{len(new) - MAX_METRICS} more" if len(new) > MAX_METRICS else ""
+    more = f"<br>+{len(values) - MAX_METRICS} more" if len(values) > MAX_METRICS else ""
     return "<br>".join(shown) + more
 
 
-def _links(change: Change, context: Context, notes: dict[str, str]) -> str:
-    if context.ui_url is None or change.kind == "remove" or not change.to_version:
+def _links(context: Context, model: str, version: ModelVersion | None) -> str:
+    if context.ui_url is None or version is None:
         return "—"
     base = context.ui_url
-    page = f"{base}/#/models/{quote(change.model, safe='')}/versions/{quote(change.to_version, safe='')}"
-    found = [f"[version {cell(change.to_version)}]({page})"]
-    run = notes.get(RUN_ID, "")
-    if run:
-        found.append(f"[run]({base}/#/runs/{quote(run, safe='')})")
+    page = f"{base}/#/models/{quote(model, safe='')}/versions/{quote(version.version, safe='')}"
+    found = [f"[version {cell(version.version)}]({page})"]
+    if version.run_id:
+        found.append(f"[run]({base}/#/runs/{quote(version.run_id, safe='')})")
     return " · ".join(found)
 
 
@@ -160,7 +173,7 @@ def table(found: list[Row], with_environment: bool) -> list[str]:
 def mermaid(row: Row) -> list[str]:
     """A left-to-right diagram of the model's way from the deployed version to the new one."""
     old = _label(f"version {row.from_version}" if row.from_version else "nothing deployed")
-    new = _label(row.to_version)
+    new = _label(f"version {row.to_version}")
     lines = ["```mermaid", "flowchart LR", f'  n0["{old}"]']
     if row.kind == "remove":
         lines += ['  gone["removed"]', "  n0 --> gone"]
@@ -174,8 +187,10 @@ def mermaid(row: Row) -> list[str]:
     elif row.strategy == "shadow" and row.from_version:
         lines += [f'  n1["{new} as shadow (mirrored traffic)"]', f'  n2["{new} at 100%"]']
         lines.append("  n0 --> n1 --> n2")
+    elif row.strategy == "ab" and row.from_version:
+        lines += [f'  n1["{new}: challenger, split {_label(row.step)}"]', "  n0 --- n1"]
     else:
-        lines += [f'  n1["version {new} at 100%"]', "  n0 --> n1"]
+        lines += [f'  n1["{new} at 100%"]', "  n0 --> n1"]
     lines += ["  classDef current fill:#fde68a,stroke:#b45309", "```"]
     return lines
 
@@ -194,7 +209,7 @@ def plan_markdown(plan: Plan, touched: list[str], context: Context, diff: str = 
             lines += ["No changes.", ""]
             continue
         if env_rows:
-            lines += [*table(env_rows, with_environment=False), ""]
+            lines += [*table(env_rows, with_environment=False), "", *_details_of(env_rows)]
         lines += [f"- :x: `{_code(c.model)}`: {cell(c.reason)}" for c in rejected]
         lines += [""] if rejected else []
     if diff:
@@ -222,6 +237,7 @@ def pull_request_body(
         "",
         *table(found, with_environment=False),
         "",
+        *_details_of(found),
     ]
     for row in found:
         lines += [f"#### `{_code(row.model)}`", "", *mermaid(row), ""]
@@ -234,6 +250,12 @@ def pull_request_body(
     return "\n".join(lines) + "\n"
 
 
+def _details_of(found: list[Row]) -> list[str]:
+    """The rollout changes in the words of the commit message (gate readings, reasons)."""
+    lines = [f"- `{_code(row.model)}`: {cell(row.detail)}" for row in found if row.kind not in KIND_TEXT]
+    return [*lines, ""] if lines else []
+
+
 def _details(summary: str, text: str, limit: int = 60000) -> list[str]:
     body = text if len(text) <= limit else text[:limit] + "\n... (truncated)"
     fence = "````" if "```" in body else "```"
@@ -242,8 +264,8 @@ def _details(summary: str, text: str, limit: int = 60000) -> list[str]:
 
 
 def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no HTML, no pipes, one line)."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text safe inside a Markdown table cell (no HTML tags, no pipes, one line)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
     return " ".join(escaped.replace("|", "\\|").split())
 
 
