@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from generator import gates
 from generator.config.strategy import Strategy
+from generator.errors import ModelRejected
 from generator.model import Deployed, ModelVersion
 from generator.readings import Readings
 from generator.rollout_state import (
@@ -74,6 +75,12 @@ def decide(ctx: Context) -> Decision:
     kind = ctx.strategy.type
     if kind == "ab":
         return _ab(ctx, state)
+    if ctx.deployed is not None and ctx.stable is None and kind != "replace":
+        raise ModelRejected(
+            f"{ctx.environment}: {ctx.model}: deployed version {ctx.deployed.version} is not in the "
+            f"registry, so {kind} has no stable version to compare with",
+            f"restore it, or use strategy replace to deploy {ctx.aliased.version} at once",
+        )
     if ctx.deployed is None or ctx.stable is None:
         return Decision(_idle(kind), ctx.aliased)
     if state.in_progress and state.strategy in GATED:

@@ -313,3 +313,14 @@ def test_runs_are_deterministic() -> None:
         return runs.files
 
     assert walk() == walk()
+
+
+def test_a_stable_version_gone_from_the_registry_rejects_and_keeps_the_files() -> None:
+    runs = started(Runs({"prod": CANARY}))
+    gone = at(8)
+    del gone.versions[("fraud", "7")]
+    result = runs.run(gone, GOOD, after=STEP)
+    assert [(c.kind, c.model) for c in result.rejections] == [("reject", "fraud")]
+    assert "deployed version 7 is not in the registry" in result.rejections[0].reason
+    assert [k.model for k in result.environments["prod"].kept] == ["fraud"]
+    assert result.environments["prod"].targets == []
