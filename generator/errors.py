@@ -8,14 +8,35 @@ and is shown with a traceback (exit 3).
 
 from __future__ import annotations
 
+import os
 import re
 
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<cred>[^/@\s]+)@")
+_TOKEN_PARAMETER = re.compile(r"(?i)\b(token|password|secret|access_token|api_key)=([^&\s]+)")
+SECRET_VARIABLES = (
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_TRACKING_PASSWORD",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "MODEL_GITOPS_WEBHOOK_SECRET",
+)
 
 
 def redact(text: str) -> str:
-    """Hide credentials embedded in URLs (`https://user:token@host` -> `https://***@host`)."""
-    return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}***@", text)
+    """Hide secrets in anything the tool prints or writes.
+
+    Credentials in URLs (`https://user:token@host` -> `https://***@host`), `token=...` style query
+    parameters, and the value of every known secret environment variable.
+    """
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}***@", text)
+    text = _TOKEN_PARAMETER.sub(lambda m: f"{m.group(1)}=***", text)
+    for variable in SECRET_VARIABLES:
+        value = os.environ.get(variable, "")
+        if len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
 
 
 class ModelGitopsError(Exception):

@@ -113,6 +113,19 @@ class PushRejected(GitError):
     """The remote branch moved while this run worked (another run or a human pushed)."""
 
 
+def discard_uncommitted(repo, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Reset tool-owned `paths` to HEAD: leftovers of an interrupted run are re-rendered anyway."""
+    git = _git()
+    try:
+        if repo.head.is_valid():
+            tracked = repo.git.ls_tree("--name-only", "HEAD", "--", *paths).strip()
+            if tracked:
+                repo.git.checkout("HEAD", "--", *paths)
+        repo.git.clean("-fdq", "--", *paths)
+    except git.GitCommandError as exc:
+        raise GitError(f"could not reset {', '.join(paths)} to HEAD", _stderr(exc)) from None
+
+
 def current_branch(repo, branch: str | None = None) -> str:  # type: ignore[no-untyped-def]
     """The branch a run delivers to: `branch`, else the checked-out one."""
     if branch:

@@ -11,6 +11,7 @@ import click
 
 from generator import schemas
 from generator.cli.delivery_options import delivery_settings
+from generator.errors import ConfigError
 from generator.settings import Settings
 from generator.validate import ValidationSettings
 
@@ -172,6 +173,12 @@ def build_settings(**values: Any) -> Settings:
         cache_dir=cache,
         promtool=values.get("promtool", "promtool"),
     )
+    rendered = Path(values["rendered_dir"])
+    if rendered.is_absolute() or ".." in rendered.parts or not rendered.parts:
+        raise ConfigError(
+            f"--rendered {values['rendered_dir']!r} must be a subdirectory of the repository",
+            "model-gitops owns that directory and resets it to the last commit before each sync",
+        )
     return Settings(
         repo=values["repo"],
         environments_dir=values["environments_dir"],
