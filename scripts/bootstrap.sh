@@ -40,4 +40,11 @@ if ! command -v promtool >/dev/null || { [ "$profile" = dev ] && ! command -v pr
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# actionlint runs shellcheck on the workflows' run: scripts when it is on PATH.
+if [ "$profile" = dev ] && ! command -v shellcheck >/dev/null; then
+  say "installing shellcheck (Debian package shellcheck) for actionlint"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
+fi
 command -v kubectl >/dev/null || { echo "kubectl is required (it includes kustomize)" >&2; exit 1; }

@@ -1,0 +1,97 @@
+"""The GitHub Actions workflows: actionlint passes, and they do what the README promises."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from tests.conftest import ROOT, require
+
+pytestmark = pytest.mark.e2e
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def workflow(name: str) -> dict[str, Any]:
+    return yamlio.load((WORKFLOWS / name).read_text())
+
+
+def steps(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in document["jobs"].values() for step in job["steps"]]
+
+
+def scripts(document: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in steps(document))
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([require("actionlint"), *map(str, paths)], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_actionlint_passes_on_every_workflow() -> None:
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert [f.name for f in files] == ["ci.yml", "sync.yml", "validate.yml"]
+    done = actionlint(*files)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shellcheck = "with" if shutil.which("shellcheck") else "without"
+    print(f"\nactionlint: {len(files)} workflows clean ({shellcheck} shellcheck)")
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    text = (WORKFLOWS / "sync.yml").read_text().replace("${{ inputs.dry_run }}", "${{ inputs.dryrun }}")
+    broken.write_text(text)
+    assert actionlint(broken).returncode != 0
+
+
+def test_sync_workflow() -> None:
+    sync = workflow("sync.yml")
+    triggers = sync["on"]
+    assert re.fullmatch(r"[0-9*/,-]+( [0-9*/,-]+){4}", triggers["schedule"][0]["cron"])
+    inputs = triggers["workflow_dispatch"]["inputs"]
+    assert inputs["environment"]["type"] == "string" and inputs["dry_run"]["type"] == "boolean"
+    assert "mlflow-registry-event" in triggers["repository_dispatch"]["types"]
+    assert sync["concurrency"]["group"] and sync["concurrency"]["cancel-in-progress"] is False
+    assert sync["permissions"] == {"contents": "write", "pull-requests": "write"}
+    run = scripts(sync)
+    assert 'go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"' in run
+    assert 'model-gitops sync --push --summary "$GITHUB_STEP_SUMMARY"' in run
+    assert "model-gitops plan --format markdown" in run and '"$GITHUB_STEP_SUMMARY"' in run
+
+
+def test_credentials_come_from_secrets_only() -> None:
+    for name in ("sync.yml", "validate.yml", "ci.yml"):
+        document = workflow(name)
+        for step in steps(document):
+            for key, value in (step.get("env") or {}).items():
+                if re.search(r"TOKEN|PASSWORD|URI|SECRET", key):
+                    assert re.fullmatch(r"\$\{\{ secrets\.[A-Z_]+( \|\| secrets\.[A-Z_]+)? \}\}", value), (
+                        name,
+                        key,
+                    )
+        text = (WORKFLOWS / name).read_text()
+        assert not re.search(r"(gh[pousr]_[A-Za-z0-9]{10,}|https?://[^/\s:]+:[^@\s]+@)", text), name
+        assert "${{ inputs." not in scripts(document) and "${{ github.event" not in scripts(document), name
+
+
+def test_validate_workflow() -> None:
+    validate = workflow("validate.yml")
+    assert validate["on"]["pull_request"]["paths"] == ["rendered/**", "environments/**"]
+    run = scripts(validate)
+    assert 'kubectl kustomize "$directory"' in run
+    assert "model-gitops validate" in run and "promtool" in run
+    assert "model-gitops plan --check" in run
+    assert validate["permissions"] == {"contents": "read"}
+
+
+def test_ci_workflow_runs_the_scripts() -> None:
+    run = scripts(workflow("ci.yml"))
+    assert "bash scripts/check.sh" in run and "bash scripts/test.sh" in run
+    assert "actionlint" in (ROOT / "scripts" / "check.sh").read_text()
