@@ -183,6 +183,8 @@ def test_degraded_canary_is_rolled_back_tagged_and_held(
     assert released.code == 0, released.err
     assert cli.subject() == f"release-hold(prod): {model} 2"
     assert "model-gitops.io/rollout-hold" not in cli.document(model)["metadata"]["annotations"]
+    again = invoke(["release-hold", model, "-e", "prod"], cwd=cli.gitops.worktree)
+    assert (again.code, again.err.strip()) == (1, f"error: {model} is not held in prod: nothing to release")
     cli("sync", timedelta(minutes=40))
     assert cli.predictors(model) == [("stable", "1", 75), ("canary", "2", 25)]
 
