@@ -2,6 +2,12 @@
 
 Same documents in, same bytes out: block style, two-space indents, no line folding, keys in the
 order the renderer built them, multi-line strings as literal blocks, a trailing newline.
+
+Both directions have a fast path for the thousands of manifests a large registry renders, with
+ruamel's output and semantics as the reference: `yamlfast` writes the common shapes byte for byte
+as ruamel would (anything else goes to ruamel), and loading parses with libyaml (through PyYAML,
+when installed) but resolves and constructs every value with ruamel's YAML 1.2 safe resolver and
+constructor; any input libyaml does not take cleanly is loaded by ruamel, errors included.
 """
 
 from __future__ import annotations
@@ -10,8 +16,20 @@ import io
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml import nodes as _nodes
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+from ruamel.yaml.tag import Tag
+
+from generator import yamlfast
+
+try:  # libyaml's parser, through PyYAML; values are still resolved and built by ruamel
+    from yaml import nodes as _libyaml_nodes
+    from yaml._yaml import CParser as _LibyamlParser
+    from yaml.resolver import BaseResolver as _PathResolver
+except ImportError:  # pragma: no cover - PyYAML without libyaml: ruamel does all the loading
+    _LibyamlParser = None
 
 
 def _dumper() -> YAML:
@@ -57,8 +75,27 @@ def _literal_safe(text: str) -> bool:
     return not text[:1].isspace() and all(line == line.rstrip() and line.isprintable() for line in lines)
 
 
+_RESOLVER = VersionedResolver()  # YAML 1.2, as both the dumper and the loader use it
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _reads_as_str(text: str) -> bool:
+    return str(_RESOLVER.resolve(_nodes.ScalarNode, text, (True, False))) == _STR_TAG
+
+
+_FAST = yamlfast.FastDumper(_reads_as_str, _literal_safe)
+
+
 def dump(document: Any) -> str:
     """One YAML document as text."""
+    try:
+        return _FAST.dump(document)
+    except yamlfast.Unsupported:
+        return dump_with_ruamel(document)
+
+
+def dump_with_ruamel(document: Any) -> str:
+    """`dump` without the fast path: the reference its output must equal byte for byte."""
     stream = io.StringIO()
     _dumper().dump(_prepare(document), stream)
     return stream.getvalue()
@@ -71,12 +108,92 @@ def dump_all(documents: list[Any]) -> str:
 
 def load(text: str) -> Any:
     """Parse one YAML document safely; raises `YAMLError` (see `YAMLError`) on bad input."""
+    if _libyaml_takes(text):
+        try:
+            return _libyaml_load(text, single=True)
+        except Exception:  # noqa: BLE001, S110 - ruamel below decides, and raises its own error
+            pass
     return _loader().load(text)
 
 
 def load_all(text: str) -> list[Any]:
     """Parse a multi-document stream, dropping empty documents."""
+    if _libyaml_takes(text):
+        try:
+            return [doc for doc in _libyaml_load(text, single=False) if doc is not None]
+        except Exception:  # noqa: BLE001, S110 - ruamel below decides, and raises its own error
+            pass
     return [doc for doc in _loader().load_all(text) if doc is not None]
 
 
-__all__ = ["YAMLError", "dump", "dump_all", "load", "load_all"]
+def load_with_ruamel(text: str) -> list[Any]:
+    """`load_all` without the fast path: the reference it must equal (for tests)."""
+    return [doc for doc in _loader().load_all(text) if doc is not None]
+
+
+def _libyaml_takes(text: str) -> bool:
+    """No directives (%YAML 1.1 changes resolution) and no YAML 1.1-only line breaks."""
+    return (
+        _LibyamlParser is not None
+        and not text.startswith("%")
+        and "\n%" not in text
+        and not any(char in text for char in "\x85\u2028\u2029")
+    )
+
+
+def _libyaml_load(text: str, single: bool) -> list[Any] | Any:
+    """Parse with libyaml, resolve with ruamel's resolver, construct with ruamel's constructor."""
+    constructor = _loader().constructor
+    parser = _Libyaml(text)
+    try:
+        if single:
+            node = parser.get_single_node()
+            return None if node is None else constructor.construct_document(_ruamel_node(node, {}))
+        documents = []
+        while parser.check_node():
+            documents.append(constructor.construct_document(_ruamel_node(parser.get_node(), {})))
+        return documents
+    finally:
+        parser.dispose()
+
+
+if _LibyamlParser is not None:
+    _KINDS = {
+        _libyaml_nodes.ScalarNode: _nodes.ScalarNode,
+        _libyaml_nodes.SequenceNode: _nodes.SequenceNode,
+        _libyaml_nodes.MappingNode: _nodes.MappingNode,
+    }
+
+    class _Libyaml(_LibyamlParser, _PathResolver):  # type: ignore[misc, valid-type]
+        def __init__(self, text: str) -> None:
+            _LibyamlParser.__init__(self, text)
+            _PathResolver.__init__(self)
+
+        def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> Any:
+            return _RESOLVER.resolve(_KINDS[kind], value, implicit)
+
+
+def _ruamel_node(node: Any, seen: dict[int, Any]) -> Any:
+    """The same node tree as ruamel's composer builds (aliases stay shared nodes)."""
+    found = seen.get(id(node))
+    if found is not None:
+        return found
+    if not isinstance(node.tag, Tag):
+        raise yamlfast.Unsupported  # an explicit tag: let ruamel read it
+    if isinstance(node, _libyaml_nodes.ScalarNode):
+        seen[id(node)] = _nodes.ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, node.style)
+        return seen[id(node)]
+    if isinstance(node, _libyaml_nodes.SequenceNode):
+        sequence = seen[id(node)] = _nodes.SequenceNode(
+            node.tag, [], node.start_mark, node.end_mark, node.flow_style
+        )
+        sequence.value = [_ruamel_node(item, seen) for item in node.value]
+        return sequence
+    mapping = seen[id(node)] = _nodes.MappingNode(
+        node.tag, [], node.start_mark, node.end_mark, node.flow_style
+    )
+    mapping.value = [(_ruamel_node(k, seen), _ruamel_node(v, seen)) for k, v in node.value]
+    return mapping
+
+
+__all__ = ["YAMLError", "dump", "dump_all", "dump_with_ruamel", "load", "load_all", "load_with_ruamel"]
