@@ -7,6 +7,8 @@ aliases. Works against any tracking URI (a SQLite file or an `mlflow server`).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -34,9 +36,19 @@ def quiet_mlflow() -> None:
 
 
 def seed(tracking_uri: str, models: list[ExampleModel], artifact_location: str | None = None) -> None:
-    """Log, register and alias every version of `models` in the registry at `tracking_uri`."""
+    """Log, register and alias every version of `models` in the registry at `tracking_uri`.
+
+    MLflow's own chatter (prints and INFO logs) is kept out of the terminal.
+    """
     quiet_mlflow()
     import mlflow
+
+    quiet_mlflow()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        _seed(mlflow, tracking_uri, models, artifact_location)
+
+
+def _seed(mlflow, tracking_uri: str, models: list[ExampleModel], artifact_location: str | None) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
