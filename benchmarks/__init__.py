@@ -1,0 +1,1 @@
+"""Benchmarks of model-gitops (not part of the test suite): `bash scripts/bench.sh`."""

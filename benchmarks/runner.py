@@ -1,0 +1,71 @@
+"""One sync in a process of its own, as CI runs it: `python -m benchmarks.runner ...`.
+
+Runs the real `model-gitops sync` command in-process with phase timing on, optionally with the
+naive registry reader swapped in, and writes a JSON line with the in-process timings, the exit
+code and the process's peak RSS (and its child tools' peak RSS).
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repo", required=True)
+    parser.add_argument("--tracking-uri", required=True)
+    parser.add_argument("--cache-dir", required=True)
+    parser.add_argument("--reader", choices=["batched", "naive"], default="batched")
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+
+    import mlflow  # noqa: F401 - imported here so its cost is reported as startup
+
+    from generator import registry, timing
+    from generator.cli.main import run
+
+    if args.reader == "naive":
+        from benchmarks import naive
+
+        registry.read_snapshot = naive.read_snapshot  # type: ignore[assignment]
+    startup = time.perf_counter() - STARTED
+    command = [
+        "sync",
+        "--repo",
+        args.repo,
+        "--tracking-uri",
+        args.tracking_uri,
+        "--cache-dir",
+        args.cache_dir,
+    ]
+    out, err = io.StringIO(), io.StringIO()
+    with timing.recording() as phases, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        begin = time.perf_counter()
+        code = run(command)
+        sync_seconds = time.perf_counter() - begin
+    result = {
+        "code": code,
+        "startup_s": startup,
+        "sync_s": sync_seconds,
+        "phases": phases,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "tools_max_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "stdout": out.getvalue()[-2000:],
+        "stderr": err.getvalue()[-4000:],
+    }
+    args.out.write_text(json.dumps(result))
+    return 0 if code == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

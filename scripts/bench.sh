@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmark `model-gitops sync` against a real MLflow server (SQLite) holding N registered models:
+# full, naive-baseline, no-op and one-alias-moved syncs; MLflow requests, phases, peak RSS.
+# Not part of the test suite. Prints a table and writes benchmarks/results/bench-<sizes>.json.
+# Usage: scripts/bench.sh [--sizes 100,1000,3000] [--runs 3] [--naive-runs N] [--keep] ...
+#        (scripts/bench.sh --help lists every option; default: --sizes 1000 --runs 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh dev
+source scripts/env.sh
+exec python -m benchmarks.bench "$@"
