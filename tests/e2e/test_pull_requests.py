@@ -94,8 +94,14 @@ def test_production_change_opens_one_pull_request_updates_it_and_closes_it(
     assert tags(registry, model, 3)["model-gitops.dev.state"] == "deployed"
 
     registry.set_alias(model, "champion", 2)
-    opened = sync(gitops, registry, cache_dir, github)
+    summary = gitops.worktree.parent / "summary.md"
+    opened = sync(gitops, registry, cache_dir, github, "--summary", str(summary))
     assert "prod: opened pull request #2" in opened.out
+    report = summary.read_text()
+    assert (
+        "### prod (pull request)" in report and f"| `{model}` | 1 | 2 | replace (update) | 100% |" in report
+    )
+    assert "- prod: pull request opened [#2](https://github.example/acme/gitops/pull/2)" in report
     pull = github.pulls[2]
     assert (pull["state"], pull["head"]["ref"], pull["base"]["ref"]) == ("open", BRANCH, "main")
     assert pull["title"] == f"deploy(prod): {model} 1 -> 2"
@@ -115,6 +121,12 @@ def test_production_change_opens_one_pull_request_updates_it_and_closes_it(
 
     again = sync(gitops, registry, cache_dir, github)
     assert "prod: unchanged pull request #2" in again.out
+    planned = invoke(["plan", "--format", "markdown", "--tracking-uri", registry.url], cwd=gitops.worktree)
+    assert planned.code == 0, planned.err
+    assert (
+        planned.out.startswith("## model-gitops plan\n") and "### dev (commit)\n\nNo changes." in planned.out
+    )
+    assert f"| `{model}` | 1 | 2 | replace (update) | 100% |" in planned.out
     assert remote_sha(gitops, BRANCH) == branch_head, "no push when the branch already holds the change"
 
     registry.set_alias(model, "champion", 3)
@@ -140,15 +152,18 @@ def test_production_change_opens_one_pull_request_updates_it_and_closes_it(
     assert len(github.calls("POST", rf"/repos/{REPOSITORY}/pulls")) == 2
 
 
-def test_pull_request_mode_fails_before_writing_without_a_token(
+def test_pull_request_mode_needs_push_and_fails_before_writing_without_a_token(
     gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path
 ) -> None:
     prefix = registry.unique("notoken")
     registry.create(f"{prefix}-m", 1, {"champion": 1})
     gitops.write_environment("prod", environment("champion", "models-prod", prefix, PULL_REQUEST))
     before = gitops.remote_log()
-    args = ["sync", "--push", "--tracking-uri", registry.url, "--cache-dir", str(cache_dir)]
-    result = invoke(args, cwd=gitops.worktree, env={"GITHUB_TOKEN": "", "GH_TOKEN": ""})
+    args = ["sync", "--tracking-uri", registry.url, "--cache-dir", str(cache_dir)]
+    local = invoke(args, cwd=gitops.worktree, env={"GITHUB_TOKEN": "", "GH_TOKEN": ""})
+    assert local.code == 0, local.err
+    assert "prod: pull-request delivery needs --push; nothing delivered" in local.out
+    result = invoke([*args, "--push"], cwd=gitops.worktree, env={"GITHUB_TOKEN": "", "GH_TOKEN": ""})
     assert result.code == 1
     assert result.err.strip().splitlines()[-1].startswith("error: pull-request delivery needs a GitHub token")
     assert gitops.remote_log() == before
