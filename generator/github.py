@@ -1,4 +1,4 @@
-"""The only module that talks to the GitHub REST API: pull requests, their labels and comments.
+"""The only module that talks to the GitHub REST API: pull requests, labels, comments, dispatches.
 
 Plain `requests` against the documented endpoints, on api.github.com or a GitHub Enterprise
 server (`https://HOST/api/v3`, from `--github-api-url` or `GITHUB_API_URL`, which Actions sets).
@@ -92,19 +92,23 @@ class GitHub:
 
     @classmethod
     def from_environment(
-        cls, repository: str | None, api_url: str | None, environ: Mapping[str, str] = os.environ
+        cls,
+        repository: str | None,
+        api_url: str | None,
+        environ: Mapping[str, str] = os.environ,
+        purpose: str = "pull-request delivery",
     ) -> GitHub:
         """A client from settings, falling back to the variables GitHub Actions sets."""
         token = next((environ[v] for v in TOKEN_VARIABLES if environ.get(v, "").strip()), None)
         if token is None:
             raise GitHubError(
-                "pull-request delivery needs a GitHub token",
+                f"{purpose} needs a GitHub token",
                 "set GITHUB_TOKEN (contents: write, pull-requests: write)",
             )
         repository = repository or environ.get("GITHUB_REPOSITORY")
         if not repository:
             raise GitHubError(
-                "pull-request delivery needs the GitHub repository",
+                f"{purpose} needs the GitHub repository",
                 "pass --github-repository OWNER/NAME or set GITHUB_REPOSITORY",
             )
         return cls(repository, token, api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
@@ -141,6 +145,13 @@ class GitHub:
         path = self._repo(f"issues/{number}/labels")
         found = self._call("POST", path, f"label pull request #{number}", json={"labels": labels})
         return tuple(sorted(str(label["name"]) for label in found))
+
+    def dispatch(self, event_type: str, client_payload: Mapping[str, Any]) -> None:
+        """Send a `repository_dispatch` event (workflows with `on: repository_dispatch` run); 204."""
+        if not 0 < len(event_type) <= 100 or len(client_payload) > 10:
+            raise GitHubError("repository_dispatch takes a 1-100 character event type and 10 keys at most")
+        payload = {"event_type": event_type, "client_payload": dict(client_payload)}
+        self._call("POST", self._repo("dispatches"), f"send repository_dispatch {event_type!r}", json=payload)
 
     def request_reviewers(self, number: int, reviewers: list[str], teams: list[str]) -> None:
         path = self._repo(f"pulls/{number}/requested_reviewers")
