@@ -12,6 +12,7 @@ turns that off); a failed write-back is a warning, since Git already holds the t
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable
@@ -79,6 +80,8 @@ def deliver(
         except gitrepo.PushRejected as rejected:
             assert commit is not None
             if attempt >= options.push_attempts:
+                with contextlib.suppress(GitError):  # leave the checkout on the remote, not diverged
+                    gitrepo.reset_to_remote(repo, settings.remote, branch, commit)
                 raise GitError(f"{rejected.message}; gave up after {attempt} tries", rejected.hint) from None
             sleep(backoff(attempt, options.backoff_seconds, options.backoff_cap_seconds))
             gitrepo.reset_to_remote(repo, settings.remote, branch, commit)

@@ -21,6 +21,14 @@ def plan_markdown(settings: Settings, computed: Any, diff: bool = False) -> str:
     return report_md.plan_markdown(computed.plan, computed.changed, context, text)
 
 
+def retried(result: Any) -> str:
+    """What happened when the remote moved under the run."""
+    tries = result.delivered.attempts
+    if result.pushed:
+        return f"the remote moved meanwhile: re-planned and pushed on try {tries}"
+    return f"the remote moved meanwhile: re-planned on try {tries}; nothing left to commit"
+
+
 def delivery_markdown(result: Any) -> str:
     """What the sync did, as a Markdown list (appended to the job summary)."""
     delivered = result.delivered
@@ -33,7 +41,7 @@ def delivery_markdown(result: Any) -> str:
         lines.append("- nothing to commit")
     if delivered is not None:
         if delivered.attempts > 1:
-            lines.append(f"- the remote moved meanwhile: re-planned and pushed on try {delivered.attempts}")
+            lines.append(f"- {retried(result)}")
         for outcome in delivered.pull_requests:
             link = f" [#{outcome.number}]({outcome.url})" if outcome.number else ""
             lines.append(f"- {report_md.cell(outcome.environment)}: pull request {outcome.action}{link}")
@@ -48,7 +56,7 @@ def show_delivery(settings: Settings, result: Any) -> None:
     delivered = result.delivered
     if delivered is not None:
         if delivered.attempts > 1:
-            click.echo(f"the remote moved meanwhile: re-planned and pushed on try {delivered.attempts}")
+            click.echo(retried(result))
         for outcome in delivered.pull_requests:
             click.echo(outcome.describe())
         if delivered.tagged:

@@ -74,7 +74,7 @@ def test_racing_syncs_land_every_change_once(registry: TestRegistry, tmp_path: P
     outputs = [process.communicate(timeout=600) for process in processes]
     for process, (out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, f"{out}\n{err}"
-    retries = [int(m) for out, _ in outputs for m in re.findall(r"pushed on try (\d+)", out)]
+    retries = [int(m) for out, _ in outputs for m in re.findall(r"re-planned.* on try (\d+)", out)]
     print(f"\n{len(runs)} racing syncs: {len(retries)} re-planned after a rejected push, {sorted(retries)}")
 
     log = git(gitops.remote, "log", "--format=%H %P%n%B%x00", "main").split("\x00")
@@ -159,3 +159,5 @@ def test_push_gives_up_after_the_configured_tries(
     assert "moved while this run worked; gave up after 2 tries" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert gitops.remote_log()[0] == "human: busy", "nothing was forced over the human's commits"
+    local = git(gitops.worktree, "rev-parse", "HEAD").strip()
+    assert local == git(gitops.remote, "rev-parse", "main").strip(), "the checkout is left on the remote head"
