@@ -10,35 +10,48 @@ from __future__ import annotations
 from generator import yamlio
 from generator.config import EnvironmentConfig
 from generator.errors import ValidationFailed
-from generator.model import CurrentState
+from generator.model import CurrentState, Deployed
 from generator.plan import Plan
 from generator.quarantine import attribute, quarantine
 from generator.registry.artifacts import check_model_files
 from generator.render import render
 from generator.render.argocd import GitSource
+from generator.rollout_state import State
 from generator.validate import ValidationSettings, validate_tree
 
 MAX_QUARANTINE_ROUNDS = 3
 
 
 def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> dict[tuple[str, str], str]:
-    """Check the MLmodel file of every version about to be newly deployed."""
+    """Check the MLmodel file of every version about to serve traffic that is not serving yet.
+
+    That covers the stable version of a new deployment and the candidate of a rollout (canary,
+    shadow, challenger) before it gets any traffic.
+    """
     locations: dict[str, set[str]] = {}
     fresh = []
     for env, env_plan in plan.environments.items():
         deployed = current.deployed.get(env, {})
         for target in env_plan.targets:
-            before = deployed.get(target.model)
-            if before is not None and before.version == target.version.version:
-                continue
-            fresh.append((env, target))
-            locations.setdefault(target.version.storage_uri, set()).add(target.seldon.implementation)
+            serving = _serving(deployed.get(target.model))
+            for version in (target.version, target.candidate):
+                if version is None or version.version in serving:
+                    continue
+                fresh.append((env, target.model, version))
+                locations.setdefault(version.storage_uri, set()).add(target.seldon.implementation)
     problems = check_model_files(tracking_uri, locations) if locations else {}
-    return {
-        (env, t.model): f"version {t.version.version}: {problems[t.version.storage_uri]}"
-        for env, t in fresh
-        if t.version.storage_uri in problems
-    }
+    reasons: dict[tuple[str, str], str] = {}
+    for env, model, version in fresh:
+        if version.storage_uri in problems:
+            reasons.setdefault((env, model), f"version {version.version}: {problems[version.storage_uri]}")
+    return reasons
+
+
+def _serving(deployed: Deployed | None) -> set[str]:
+    """Versions Git already serves for a model (checked when they started serving)."""
+    state = State.of(deployed)
+    candidate = {state.candidate} if state.in_progress and not state.hold else set()
+    return ({deployed.version} if deployed else set()) | candidate
 
 
 def desired_tree(plan: Plan, current: CurrentState, argocd: GitSource | None = None) -> dict[str, bytes]:

@@ -16,7 +16,11 @@ from tests.support.servers import mlflow_server, moto_server
 
 pytestmark = pytest.mark.e2e
 BUCKET = "models"
-S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +35,9 @@ def s3_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRegist
     server = None
     try:
         boto3.client("s3", endpoint_url=moto_url).create_bucket(Bucket=BUCKET)
-        server, url = mlflow_server(tmp_path_factory.mktemp("mlflow-s3"), artifact_root=f"s3://{BUCKET}/mlflow")
+        server, url = mlflow_server(
+            tmp_path_factory.mktemp("mlflow-s3"), artifact_root=f"s3://{BUCKET}/mlflow"
+        )
         server.start()
         registry = TestRegistry.prepare(url)
         registry.s3 = boto3.client("s3", endpoint_url=moto_url)  # type: ignore[attr-defined]
@@ -63,8 +69,12 @@ def test_models_with_unusable_artifacts_are_rejected_and_others_ship(
 
     assert result.code == 1
     assert "2 model(s) could not be delivered" in result.err
-    assert f"! {prefix}-missing: version 1: cannot read the MLmodel file at s3://{BUCKET}/{prefix}/nothing-here" in result.out
-    assert f"! {prefix}-onnx: version 1: MLFLOW_SERVER needs the 'python_function' flavor but the MLmodel file has onnx" in result.out
+    assert (
+        f"! {prefix}-missing: version 1: cannot read the MLmodel file at s3://{BUCKET}/{prefix}/nothing-here"
+        in result.out
+    )
+    flavor = "MLFLOW_SERVER needs the 'python_function' flavor but the MLmodel file has onnx"
+    assert f"! {prefix}-onnx: version 1: {flavor}" in result.out
     files = gitops.remote_files()
     assert f"rendered/dev/{prefix}-good/seldondeployment.yaml" in files
     assert not any(f"{prefix}-missing" in f or f"{prefix}-onnx" in f for f in files)
@@ -88,5 +98,28 @@ def test_a_broken_new_version_keeps_the_last_good_manifest(
 
     assert result.code == 1 and f"! {prefix}-m: version 2: cannot read the MLmodel file" in result.out
     assert gitops.remote_show(f"rendered/dev/{prefix}-m/seldondeployment.yaml") == before
-    plan = invoke(["plan", "--tracking-uri", registry.url, "--cache-dir", str(cache_dir)], cwd=gitops.worktree)
+    plan = invoke(
+        ["plan", "--tracking-uri", registry.url, "--cache-dir", str(cache_dir)], cwd=gitops.worktree
+    )
     assert f"! {prefix}-m: version 2" in plan.out
+
+
+def test_a_canary_candidate_is_checked_before_it_gets_traffic(
+    s3_registry: TestRegistry, gitops: GitopsRepo, cache_dir: Path
+) -> None:
+    registry = s3_registry
+    prefix = registry.unique("cand")
+    registry.create(f"{prefix}-m", 1, {"prod": 1})
+    gitops.write_environment(
+        "prod", f"namespace: p\nalias: prod\nstrategy: canary\nmodels: {{include: ['{prefix}*']}}\n"
+    )
+    assert sync(gitops, registry, cache_dir).code == 0
+    before = gitops.remote_show(f"rendered/prod/{prefix}-m/seldondeployment.yaml")
+
+    registry.client.create_model_version(f"{prefix}-m", f"s3://{BUCKET}/{prefix}/no-model")
+    registry.set_alias(f"{prefix}-m", "prod", 2)
+    result = sync(gitops, registry, cache_dir)
+
+    assert result.code == 1
+    assert f"! {prefix}-m: version 2: cannot read the MLmodel file" in result.out
+    assert gitops.remote_show(f"rendered/prod/{prefix}-m/seldondeployment.yaml") == before
