@@ -44,7 +44,7 @@ def _name_problems(predictors: list[dict[str, Any]]) -> list[str]:
     seen: set[str] = set()
     problems = []
     for index, predictor in enumerate(predictors):
-        name = predictor.get("name")
+        name = str(predictor.get("name"))
         if name in seen:
             problems.append(f"spec.predictors[{index}].name: duplicate predictor name {name!r}")
         seen.add(name)

@@ -67,7 +67,7 @@ def commit_message(plan: Plan, touched: list[str]) -> str:
 
 def file_diff(before: dict[str, bytes], after: dict[str, bytes], paths: list[str]) -> str:
     """A unified diff of the rendered files that change."""
-    chunks = []
+    chunks: list[str] = []
     for path in paths:
         old = before.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = after.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)

@@ -41,7 +41,7 @@ def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> lis
     if not writes and not deletions:
         return []
     renames = {path: _stage(root / path, content) for path, content in sorted(writes.items())}
-    journal = {"renames": {p: t.name for p, t in renames.items()}, "deletions": deletions}
+    journal: dict[str, object] = {"renames": {p: t.name for p, t in renames.items()}, "deletions": deletions}
     write_atomic(root / JOURNAL, json.dumps(journal, sort_keys=True).encode())
     _apply(root, journal)
     return sorted([*writes, *deletions])
