@@ -194,9 +194,17 @@ def push(repo, remote: str = "origin", branch: str | None = None) -> None:  # ty
     except git.GitCommandError as exc:
         reason = _stderr(exc)
         moved = _fetch_quietly(repo, remote, target)
-        if moved is not None and not is_ancestor(repo, moved, "HEAD"):
+        if _raced(reason) or (moved is not None and not is_ancestor(repo, moved, "HEAD")):
             raise PushRejected(f"{remote}/{target} moved while this run worked", reason) from None
         raise GitError(f"git push to {remote}/{target} failed", reason) from None
+
+
+# What Git says when another push won: the ref moved, or was locked by a concurrent update.
+RACE_MARKERS = ("fetch first", "non-fast-forward", "stale info", "failed to update ref", "cannot lock ref")
+
+
+def _raced(reason: str) -> bool:
+    return any(marker in reason.lower() for marker in RACE_MARKERS)
 
 
 def _fetch_quietly(repo, remote: str, branch: str) -> str | None:  # type: ignore[no-untyped-def]
@@ -248,7 +256,7 @@ def _lease_push(repo, remote: str, refspec: str, branch: str, expected: str | No
         repo.git.push("--quiet", lease, remote, refspec)
     except git.GitCommandError as exc:
         reason = _stderr(exc)
-        if "stale info" in reason or "rejected" in reason or "already exists" in reason:
+        if _raced(reason) or "already exists" in reason:
             raise PushRejected(f"{remote}/{branch} moved while this run worked", reason) from None
         raise GitError(f"git push to {remote}/{branch} failed", reason) from None
 
