@@ -75,6 +75,16 @@ def test_pull_request_lifecycle_uses_the_documented_requests(fake: FakeGitHub) -
     assert fake.calls("PATCH", "/repos/acme/gitops/pulls/1")[-1].body == {"state": "closed"}
 
 
+def test_repository_dispatch(fake: FakeGitHub) -> None:
+    client(fake).dispatch("mlflow-registry-event", {"model": "fraud", "events": ["alias_set"]})
+    assert fake.dispatches == [
+        {"event_type": "mlflow-registry-event", "client_payload": {"model": "fraud", "events": ["alias_set"]}}
+    ]
+    with pytest.raises(GitHubError, match="10 keys at most"):
+        client(fake).dispatch("x", {str(n): n for n in range(11)})
+    assert fake.problems == []
+
+
 def test_a_second_pull_request_for_the_same_branch_is_refused_with_githubs_message(fake: FakeGitHub) -> None:
     github = client(fake)
     github.create_pull("t", "b", "model-gitops/prod", "main")

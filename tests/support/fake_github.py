@@ -1,7 +1,8 @@
 """A stand-in for the GitHub REST API on 127.0.0.1: the pull-request endpoints model-gitops uses.
 
 GitHub is not reachable from the tests, so this server implements the documented endpoints
-(https://docs.github.com/en/rest/pulls/pulls, /issues/labels, /issues/comments, /pulls/review-requests)
+(https://docs.github.com/en/rest/pulls/pulls, /issues/labels, /issues/comments, /pulls/review-requests,
+/repos/repos#create-a-repository-dispatch-event)
 with their documented request and response JSON shapes, under an Enterprise-style prefix
 (`/api/v3`) so the configurable base URL is exercised. It checks every request the way GitHub
 does (bearer token, `Accept`, `X-GitHub-Api-Version`, `User-Agent`, required fields, a head
@@ -43,6 +44,7 @@ class FakeGitHub:
     git_remote: Path | None = None
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[str]] = field(default_factory=dict)
+    dispatches: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     url: str = ""
@@ -97,6 +99,7 @@ class FakeGitHub:
             ("POST", r"/pulls/(\d+)/requested_reviewers", self._reviewers),
             ("POST", r"/issues/(\d+)/labels", self._labels),
             ("POST", r"/issues/(\d+)/comments", self._comment),
+            ("POST", r"/dispatches", self._dispatch),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, tail)
@@ -186,6 +189,18 @@ class FakeGitHub:
         pull["requested_teams"] = [{"slug": slug} for slug in body.get("team_reviewers", [])]
         return 201, pull
 
+    def _dispatch(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        """POST /repos/{owner}/{repo}/dispatches: 204 No Content; at most 10 payload properties."""
+        event, payload = body.get("event_type"), body.get("client_payload", {})
+        if not isinstance(event, str) or not 1 <= len(event) <= 100:
+            self.problems.append(f"dispatch with event_type {event!r}")
+            return 422, _invalid("RepositoryDispatch", "event_type", "missing_field")
+        if not isinstance(payload, dict) or len(payload) > 10:
+            self.problems.append(f"dispatch client_payload {payload!r}")
+            return 422, _invalid("RepositoryDispatch", "client_payload", "invalid")
+        self.dispatches.append({"event_type": event, "client_payload": payload})
+        return 204, None
+
     def _pull(self, number: int, body: dict[str, Any], label: str, sha: str) -> dict[str, Any]:
         owner, name = self.repository.split("/")
         api = f"{self.url}/repos/{self.repository}"
@@ -254,9 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer = self._check(method, headers, raw, body, path)
             if status == 0:
                 status, answer = fake.handle(method, path or "", query, body)
-        payload = json.dumps(answer).encode()
+        payload = b"" if status == 204 else json.dumps(answer).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if payload:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-GitHub-Api-Version-Selected", API_VERSION)
         self.end_headers()
