@@ -51,54 +51,53 @@ def reviewed_environments(plan: Plan) -> list[str]:
     return [env for env, env_plan in plan.environments.items() if env_plan.config.delivery.pull_request]
 
 
+@dataclass
+class _Run:
+    """What the steps of one delivery share."""
+
+    settings: Settings
+    repo: Any
+    sleep: Callable[[float], None]
+    author: gitrepo.Identity | None = None
+    committer: gitrepo.Identity | None = None
+    branch: str = ""
+    github: GitHub | None = None
+
+    def wait(self, attempt: int) -> None:
+        options = self.settings.delivery
+        self.sleep(backoff(attempt, options.backoff_seconds, options.backoff_cap_seconds))
+
+
 def deliver(
     settings: Settings, repo: Any, replan: Callable[[Path], Any], sleep: Callable[[float], None] = time.sleep
 ) -> Delivery:
     """Plan, commit and push (re-planning on a moved remote), then pull requests and write-back."""
     options = settings.delivery
-    author = gitrepo.Identity.parse(settings.author) if settings.author else None
-    committer = gitrepo.Identity.parse(options.committer) if options.committer else None
+    run = _Run(settings, repo, sleep)
+    run.author = gitrepo.Identity.parse(settings.author) if settings.author else None
+    run.committer = gitrepo.Identity.parse(options.committer) if options.committer else None
     if options.message_template is not None:
         messages.check_template(options.message_template)
-    branch = gitrepo.current_branch(repo, settings.branch) if settings.push else ""
     if settings.push:
-        gitrepo.fast_forward(repo, settings.remote, branch)
-    github: GitHub | None = None
-    attempt = 0
-    while True:
-        attempt += 1
-        computed = replan(Path(repo.working_tree_dir))
-        reviewed = reviewed_environments(computed.plan)
-        if reviewed and settings.push and github is None:  # fail before writing anything
-            github = GitHub.from_environment(options.github_repository, options.github_api_url)
-        try:
-            with timing.phase("write+git"):
-                message, commit = _commit(settings, repo, computed, reviewed, author, committer)
-                if commit is not None and settings.push:
-                    gitrepo.push(repo, settings.remote, branch)
-            break
-        except gitrepo.PushRejected as rejected:
-            assert commit is not None
-            if attempt >= options.push_attempts:
-                with contextlib.suppress(GitError):  # leave the checkout on the remote, not diverged
-                    gitrepo.reset_to_remote(repo, settings.remote, branch, commit)
-                raise GitError(f"{rejected.message}; gave up after {attempt} tries", rejected.hint) from None
-            sleep(backoff(attempt, options.backoff_seconds, options.backoff_cap_seconds))
-            gitrepo.reset_to_remote(repo, settings.remote, branch, commit)
-    pushed = settings.push and commit is not None
+        run.branch = gitrepo.current_branch(repo, settings.branch)
+        gitrepo.fast_forward(repo, settings.remote, run.branch)
+    computed, message, commit, attempts = _commit_and_push(run, replan)
+    reviewed = reviewed_environments(computed.plan)
     pulls = [PullRequestOutcome(env, "skipped") for env in reviewed]
-    if reviewed and settings.push and github is not None:
+    if reviewed and run.github is not None:
+        head = str(repo.head.commit.hexsha)
+        context = markdown_context(settings, computed)
         request = pullrequests.Request(
             repo,
             settings,
             computed,
-            github,
-            branch,
-            str(repo.head.commit.hexsha),
-            author,
-            committer,
-            markdown_context(settings, computed),
-            lambda n: sleep(backoff(n, options.backoff_seconds, options.backoff_cap_seconds)),
+            run.github,
+            run.branch,
+            head,
+            run.author,
+            run.committer,
+            context,
+            run.wait,
         )
         pulls = pullrequests.deliver(request, reviewed)
     warnings = [w for outcome in pulls for w in outcome.warnings]
@@ -106,7 +105,35 @@ def deliver(
     if settings.push and options.write_back:
         tagged, failed = write_back(settings, computed, str(repo.head.commit.hexsha), pulls)
         warnings += failed
-    return Delivery(computed, commit, pushed, message, attempt, pulls, tagged, warnings)
+    pushed = settings.push and commit is not None
+    return Delivery(computed, commit, pushed, message, attempts, pulls, tagged, warnings)
+
+
+def _commit_and_push(run: _Run, replan: Callable[[Path], Any]) -> tuple[Any, str, str | None, int]:
+    """Plan, commit, push; when the remote moved, drop the commit, re-plan on its head, retry."""
+    settings, repo = run.settings, run.repo
+    attempt = 0
+    while True:
+        attempt += 1
+        computed = replan(Path(repo.working_tree_dir))
+        reviewed = reviewed_environments(computed.plan)
+        if reviewed and settings.push and run.github is None:  # fail before writing anything
+            options = settings.delivery
+            run.github = GitHub.from_environment(options.github_repository, options.github_api_url)
+        try:
+            with timing.phase("write+git"):
+                message, commit = _commit(settings, repo, computed, reviewed, run.author, run.committer)
+                if commit is not None and settings.push:
+                    gitrepo.push(repo, settings.remote, run.branch)
+            return computed, message, commit, attempt
+        except gitrepo.PushRejected as rejected:
+            assert commit is not None
+            if attempt >= settings.delivery.push_attempts:
+                with contextlib.suppress(GitError):  # leave the checkout on the remote, not diverged
+                    gitrepo.reset_to_remote(repo, settings.remote, run.branch, commit)
+                raise GitError(f"{rejected.message}; gave up after {attempt} tries", rejected.hint) from None
+            run.wait(attempt)
+            gitrepo.reset_to_remote(repo, settings.remote, run.branch, commit)
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
