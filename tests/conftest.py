@@ -20,20 +20,35 @@ def shared_dir() -> Path:
     return Path(os.environ.get("MODEL_GITOPS_SHARED", ROOT.parent / "shared")).resolve()
 
 
+def seldon_crd() -> str:
+    """The Seldon CRD: the offline copy in ../shared, else its public location (connected CI)."""
+    from generator.schemas import SELDON_CRD_URL
+
+    local = shared_dir() / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
+    return str(local) if local.is_file() else SELDON_CRD_URL
+
+
 @pytest.fixture(scope="session", autouse=True)
 def offline_validation() -> None:
-    """Point validation at the offline schemas and CRDs of ../shared, as CI does."""
+    """Point validation at the offline schemas and CRDs of ../shared, as this project's CI does.
+
+    Without ../shared (e.g. a GitHub-hosted runner) validation keeps its public defaults.
+    """
+    _tools_and_identity()
     shared = shared_dir()
     schemas = shared / "kubeconform-schemas"
+    if not schemas.is_dir():
+        return
     os.environ.setdefault(
         "MODEL_GITOPS_SCHEMA_LOCATIONS",
         f"{schemas}/{{{{.NormalizedKubernetesVersion}}}}-standalone{{{{.StrictSuffix}}}}/"
         f"{{{{.ResourceKind}}}}{{{{.KindSuffix}}}}.json "
         f"{schemas}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
     )
-    os.environ.setdefault(
-        "MODEL_GITOPS_CRDS", str(shared / "crds" / "machinelearning.seldon.io_seldondeployments.yaml")
-    )
+    os.environ.setdefault("MODEL_GITOPS_CRDS", seldon_crd())
+
+
+def _tools_and_identity() -> None:
     tools = ROOT / ".tools" / "bin"
     os.environ["PATH"] = f"{tools}{os.pathsep}{os.environ['PATH']}"
     os.environ.setdefault("GIT_AUTHOR_NAME", "Test Runner")

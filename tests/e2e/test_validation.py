@@ -98,10 +98,9 @@ def test_broken_kustomization_is_reported(tmp_path: Path, cache_dir: Path) -> No
 
 
 def test_crd_schema_command_writes_kubeconform_schemas(tmp_path: Path) -> None:
-    from tests.conftest import shared_dir
+    from tests.conftest import seldon_crd
 
-    crd = shared_dir() / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
-    result = invoke(["crd-schema", str(crd), "-o", str(tmp_path / "out")])
+    result = invoke(["crd-schema", seldon_crd(), "-o", str(tmp_path / "out")])
     assert result.code == 0, result.err
     assert (tmp_path / "out" / "machinelearning.seldon.io" / "seldondeployment_v1.json").is_file()
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from generator import yamlio
 from generator.crdschema import crd_schemas, strict_schema
-from tests.conftest import shared_dir
+from generator.schemas import read_crd
+from tests.conftest import seldon_crd
 
 
 def test_objects_with_properties_become_closed() -> None:
@@ -34,10 +36,8 @@ def test_preserve_unknown_fields_stays_open() -> None:
 
 
 def test_seldon_crd_gives_one_schema_per_served_version() -> None:
-    crd_file = shared_dir() / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
-    if not crd_file.is_file():
-        pytest.fail(f"{crd_file} missing: the tests need ../shared")
-    schemas = crd_schemas(yamlio.load_all(crd_file.read_text())[0])
+    text = read_crd(seldon_crd(), Path(tempfile.gettempdir()) / "model-gitops-test-cache")
+    schemas = crd_schemas(yamlio.load_all(text)[0])
     assert sorted(schemas) == [
         "machinelearning.seldon.io/seldondeployment_v1.json",
         "machinelearning.seldon.io/seldondeployment_v1alpha2.json",
