@@ -24,10 +24,11 @@ def all_changes(plan: Plan, touched: list[str]) -> list[Change]:
     """Version changes plus models whose manifests changed for other reasons (configuration)."""
     changes = plan.changes
     versioned = {(c.environment, c.model) for c in changes}
+    directories = changed_directories(touched)  # once: touched can hold thousands of paths
     for env_name, env_plan in plan.environments.items():
         for target in env_plan.targets:
             key = (env_name, target.directory)
-            if key in changed_directories(touched) and (env_name, target.model) not in versioned:
+            if key in directories and (env_name, target.model) not in versioned:
                 changes.append(Change(env_name, target.model, "config", to_version=target.version.version))
     return sorted(changes, key=lambda c: (c.environment, c.model))
 
