@@ -1,0 +1,126 @@
+"""The receiver without a network: deliveries through signature, filter and debouncer; the runner."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from generator.config import EnvironmentConfig
+from generator.errors import GitError
+from generator.webhook.debounce import Debouncer
+from generator.webhook.events import Event, Filter
+from generator.webhook.runner import FilterHolder, Outcome, Runner
+from generator.webhook.server import Receiver
+from generator.webhook.signature import Verifier, sign
+from generator.webhook.telemetry import BEGIN, END, Telemetry, replace_section
+
+SECRET = "receiver-test-secret-0123456789"
+NOW = 1_767_603_600
+ENVIRONMENTS = {
+    "prod": EnvironmentConfig(namespace="models", alias="champion", models={"include": ["fraud-*"]})
+}
+
+
+def delivery(model: str, alias: str = "champion", sent: int = NOW, delivery_id: str | None = None):
+    body = json.dumps(
+        {
+            "entity": "model_version_alias",
+            "action": "created",
+            "data": {"name": model, "alias": alias, "version": "2"},
+        }
+    ).encode()
+    ident = delivery_id or str(uuid.uuid4())
+    headers = {
+        "X-MLflow-Delivery-Id": ident,
+        "X-MLflow-Timestamp": str(sent),
+        "X-MLflow-Signature": sign(SECRET, ident, str(sent), body),
+    }
+    return headers, body
+
+
+def receiver() -> Receiver:
+    return Receiver(
+        Verifier(SECRET),
+        FilterHolder(Filter(ENVIRONMENTS)),
+        Debouncer(window=60, max_wait=600),
+        Telemetry("self-hosted"),
+        clock=lambda: NOW,
+    )
+
+
+def test_deliveries_are_queued_ignored_or_rejected_and_counted() -> None:
+    r = receiver()
+    assert r.deliver(*delivery("fraud-detector")) == (202, {"status": "queued"})
+    assert r.deliver(*delivery("other-model")) == (200, {"status": "ignored", "reason": "model_not_selected"})
+    headers, body = delivery("fraud-detector", delivery_id="same-id")
+    assert r.deliver(headers, body)[0] == 202
+    assert r.deliver(headers, body) == (409, {"status": "rejected", "reason": "replayed"})
+    forged = {**headers, "X-MLflow-Delivery-Id": "other-id"}
+    assert r.deliver(forged, body) == (401, {"status": "rejected", "reason": "bad_signature"})
+    assert r.deliver(*delivery("fraud-detector", sent=NOW - 3600))[0] == 400
+    t = r.telemetry
+    assert r.debouncer.pending == 2
+    assert t.total("model_gitops_webhook_events_received_total") == 6
+    assert t.total("model_gitops_webhook_events_received_total", event="model_version_alias.created") == 6
+    assert t.total("model_gitops_webhook_events_rejected_total") == 3
+    assert t.total("model_gitops_webhook_events_rejected_total", reason="stale_timestamp") == 1
+    assert t.total("model_gitops_webhook_events_ignored_total", reason="model_not_selected") == 1
+    assert b"model_gitops_webhook_events_rejected_total" in t.exposition()
+    assert r.health()["pending"] == 2
+
+
+class FakeTrigger:
+    mode = "self-hosted"
+
+    def __init__(self, outcomes: list[object]) -> None:
+        self.outcomes = outcomes
+        self.batches: list[list[Event]] = []
+        self.loaded = 0
+
+    def run(self, batch: list[Event]) -> Outcome:
+        self.batches.append(batch)
+        result = self.outcomes.pop(0)
+        if isinstance(result, BaseException):
+            raise result
+        assert isinstance(result, Outcome)
+        return result
+
+    def environments(self) -> Mapping[str, EnvironmentConfig]:
+        self.loaded += 1
+        return ENVIRONMENTS
+
+
+def test_runner_counts_results_survives_errors_and_bugs_and_writes_the_summary(tmp_path: Path) -> None:
+    trigger = FakeTrigger(
+        [
+            Outcome("success", "committed"),
+            GitError("git push failed", "retry"),
+            KeyError("bug"),
+            Outcome("rejected", "x"),
+        ]
+    )
+    trigger.mode = "actions"
+    telemetry = Telemetry("actions")
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step output\n")
+    runner = Runner(trigger, Debouncer(0, 0), telemetry, FilterHolder(Filter({})), summary_file=summary)
+    event = Event("model_version_alias.created", "fraud-detector", "2", "champion")
+    results = [runner.run([event]).result for _ in range(4)]
+    assert results == ["success", "error", "error", "rejected"]
+    assert telemetry.total("model_gitops_webhook_runs_triggered_total") == 4
+    assert telemetry.total("model_gitops_webhook_runs_completed_total", result="error") == 2
+    assert telemetry.total("model_gitops_webhook_run_duration_seconds_count") == 4
+    assert telemetry.last_success_at is not None
+    runner.reload()
+    assert runner.filters.current.environments == ENVIRONMENTS
+    text = summary.read_text()
+    assert text.startswith("# earlier step output\n") and text.count(BEGIN) == 1 and text.count(END) == 1
+    assert '| `model_gitops_webhook_runs_completed_total{mode="actions",result="error"}` | 2 |' in text
+
+
+def test_summary_section_is_replaced_not_appended() -> None:
+    once = replace_section("intro", "A\n")
+    twice = replace_section(once, "B\n")
+    assert twice == f"intro\n{BEGIN}\nB\n{END}\n"
