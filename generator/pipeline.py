@@ -76,7 +76,7 @@ def render_validated(
         desired = desired_tree(plan, current, argocd)
         if settings is None:
             return plan, desired
-        problems = validate_tree(desired, sorted(environments), settings)
+        problems = validate_tree(desired, sorted(environments), settings, previous=current.files)
         if not problems:
             return plan, desired
         reasons, unowned = attribute(plan, problems)

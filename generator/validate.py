@@ -1,20 +1,23 @@
 """Validate a rendered tree before anything reaches Git.
 
-For every environment: `kubectl kustomize` builds it (once), Seldon's admission rules run on the
+For every environment: `kubectl kustomize` builds it, Seldon's admission rules run on the
 built SeldonDeployments, and one kubeconform `-strict` run checks all built output against the
 Kubernetes and CRD schemas. Monitoring resources get promtool, PromQL parsing and a dashboard
 load-back (`monitoring_checks`). `rendered/argocd` is built and kubeconform-checked like an
 environment, plus its `argocd-cm` patch. Problems name environment, resource and field.
+With `previous` (what rendered/ already holds), only what changed is built and checked; large
+environments are built in chunks (`validate_scope`), since kustomize slows down quadratically.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import schemas, tools, yamlio
+from generator import schemas, tools, validate_scope, yamlio
 from generator.admission import admission_problems
 from generator.layout import ARGOCD_DIR
 from generator.monitoring_checks import monitoring_problems
@@ -34,57 +37,66 @@ class ValidationSettings:
 
 
 def validate_tree(
-    files: dict[str, bytes], environments: list[str], settings: ValidationSettings
+    files: dict[str, bytes],
+    environments: list[str],
+    settings: ValidationSettings,
+    previous: Mapping[str, bytes] | None = None,
 ) -> list[str]:
-    """Problems found in the `environments` of a rendered tree (paths relative to rendered/)."""
+    """Problems found in the `environments` of a rendered tree (paths relative to rendered/).
+
+    With `previous`, files identical to it were validated when written and are not checked again.
+    """
     argocd = [ARGOCD_DIR] if any(p.startswith(f"{ARGOCD_DIR}/") for p in files) else []
     environments = sorted({*environments, *argocd})
+    builds = [b for env in environments for b in validate_scope.builds(files, env, previous)]
     with tempfile.TemporaryDirectory(prefix="model-gitops-validate-") as temporary:
         root = Path(temporary)
-        for path, content in files.items():
-            if path.split("/", 1)[0] in environments:
-                (root / "rendered" / path).parent.mkdir(parents=True, exist_ok=True)
-                (root / "rendered" / path).write_bytes(content)
-        problems, built = build_all(root, environments, settings)
-        for env, output in built.items():
-            problems += admission(env, output)
-            problems += monitoring(env, output, settings, root)
-        problems += kubeconform([*built.values(), *_argocd_patches(root)], settings, root)
+        problems, built = build_all(root, builds, settings)
+        for env in environments:
+            documents = [
+                d for output in built.get(env, []) for d in yamlio.load_all(output.read_text("utf-8"))
+            ]
+            problems += admission(env, documents)
+            problems += monitoring(env, documents, settings, root)
+        outputs = [output for env in environments for output in built.get(env, [])]
+        problems += kubeconform([*outputs, *_argocd_patches(root)], settings, root)
     return problems
 
 
-def monitoring(env: str, built: Path, settings: ValidationSettings, workdir: Path) -> list[str]:
-    documents = yamlio.load_all(built.read_text("utf-8"))
+def monitoring(env: str, documents: list[object], settings: ValidationSettings, workdir: Path) -> list[str]:
     return monitoring_problems(env, documents, settings.promtool, workdir / "monitoring" / env)
 
 
 def _argocd_patches(root: Path) -> list[Path]:
     """Files of rendered/argocd that are not kustomize resources (the `argocd-cm` patch)."""
-    directory = root / "rendered" / ARGOCD_DIR
-    return sorted(p for p in directory.glob("*-patch.yaml")) if directory.is_dir() else []
+    return sorted(root.glob(f"rendered/*/{ARGOCD_DIR}/*-patch.yaml"))
 
 
 def build_all(
-    root: Path, environments: list[str], settings: ValidationSettings
-) -> tuple[list[str], dict[str, Path]]:
-    problems, built = [], {}
-    for env in environments:
-        if not (root / "rendered" / env).is_dir():
-            continue
-        result = tools.run([settings.kubectl, "kustomize", str(root / "rendered" / env)])
+    root: Path, builds: list[validate_scope.Build], settings: ValidationSettings
+) -> tuple[list[str], dict[str, list[Path]]]:
+    """Run each build under `root/rendered/<index>/<env>`; outputs go to `root/built/<index>/<env>.yaml`."""
+    problems: list[str] = []
+    built: dict[str, list[Path]] = {}
+    for build in builds:
+        directory = root / "rendered" / str(build.index) / build.env
+        for path, content in build.files.items():
+            (directory / path).parent.mkdir(parents=True, exist_ok=True)
+            (directory / path).write_bytes(content)
+        result = tools.run([settings.kubectl, "kustomize", str(directory)])
         if result.returncode != 0:
-            problems.append(f"{env}: kustomize build failed: {_first_lines(result.stderr)}")
+            problems.append(f"{build.env}: kustomize build failed: {_first_lines(result.stderr)}")
             continue
-        output = root / "built" / f"{env}.yaml"
+        output = root / "built" / str(build.index) / f"{build.env}.yaml"
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(result.stdout, "utf-8")
-        built[env] = output
+        built.setdefault(build.env, []).append(output)
     return problems, built
 
 
-def admission(env: str, built: Path) -> list[str]:
+def admission(env: str, documents: list[object]) -> list[str]:
     problems = []
-    for document in yamlio.load_all(built.read_text("utf-8")):
+    for document in documents:
         if isinstance(document, dict) and document.get("kind") == "SeldonDeployment":
             name = (document.get("metadata") or {}).get("name")
             problems += [f"{env}/{name}: {p}" for p in admission_problems(document)]
