@@ -170,7 +170,18 @@ if _LibyamlParser is not None:
             _PathResolver.__init__(self)
 
         def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> Any:
-            return _RESOLVER.resolve(_KINDS[kind], value, implicit)
+            if kind is not _libyaml_nodes.ScalarNode:
+                return _RESOLVER.resolve(_KINDS[kind], value, implicit)
+            key = (value, *implicit)
+            tag = _SCALAR_TAGS.get(key)
+            if tag is None:
+                tag = _RESOLVER.resolve(_nodes.ScalarNode, value, implicit)
+                if len(_SCALAR_TAGS) < _SCALAR_TAGS_LIMIT and len(value) < 100:
+                    _SCALAR_TAGS[key] = tag  # keys and enum-like values repeat in every document
+            return tag
+
+    _SCALAR_TAGS: dict[tuple[str, bool, bool], Any] = {}
+    _SCALAR_TAGS_LIMIT = 100_000
 
 
 def _ruamel_node(node: Any, seen: dict[int, Any]) -> Any:
