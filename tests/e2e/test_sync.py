@@ -64,3 +64,27 @@ def test_sync_commits_each_change_once(gitops: GitopsRepo, registry: TestRegistr
     assert third.code == 0, third.err
     assert "nothing to commit" in third.out
     assert len(gitops.remote_log()) == commits
+
+
+def test_sync_into_another_repository_by_url(
+    gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path
+) -> None:
+    prefix = registry.unique("remote")
+    registry.create(f"{prefix}-m", 1, {"dev": 1})
+    gitops.write_environment("dev", environment("dev", "models-dev", prefix))
+    result = invoke(
+        [
+            "sync",
+            "--push",
+            "--repo",
+            f"file://{gitops.remote}",
+            "--tracking-uri",
+            registry.url,
+            "--cache-dir",
+            str(cache_dir),
+        ],
+        cwd=cache_dir,
+    )
+    assert result.code == 0, result.err
+    assert f"rendered/dev/{prefix}-m/seldondeployment.yaml" in gitops.remote_files()
+    assert not (gitops.worktree / "rendered").exists()
