@@ -4,8 +4,13 @@
 # Not part of the test suite. Prints a table and writes benchmarks/results/bench-<sizes>.json.
 # Usage: scripts/bench.sh [--sizes 100,1000,3000] [--runs 3] [--naive-runs N] [--keep] ...
 #        (scripts/bench.sh --help lists every option; default: --sizes 1000 --runs 3)
+#        scripts/bench.sh webhook [--models 100] [--changes 20]: time-to-deploy through MLflow webhooks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
 source scripts/env.sh
+if [ "${1:-}" = "webhook" ]; then  # time-to-deploy through MLflow webhooks (issue 8)
+  shift
+  exec python -m benchmarks.webhook_latency "$@"
+fi
 exec python -m benchmarks.bench "$@"

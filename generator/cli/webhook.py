@@ -119,6 +119,12 @@ def _stop_on_sigterm() -> None:
     show_default=True,
     help="repository_dispatch event type (actions mode; sync.yml listens to it).",
 )
+@click.option(
+    "--catch-up/--no-catch-up",
+    default=True,
+    show_default=True,
+    help="Self-hosted: run one sync at start, for events missed while the receiver was down.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also log ignored events and HTTP requests.")
 def serve(**options: Any) -> None:
     """Receive MLflow webhooks and trigger syncs until stopped (Ctrl-C or SIGTERM).
@@ -132,7 +138,17 @@ def serve(**options: Any) -> None:
     _configure_logging(options.pop("verbose"))
     webhook_options = {
         k: options.pop(k)
-        for k in ("host", "port", "mode", "debounce", "max_wait", "tolerance", "refresh", "event_type")
+        for k in (
+            "host",
+            "port",
+            "mode",
+            "debounce",
+            "max_wait",
+            "tolerance",
+            "refresh",
+            "event_type",
+            "catch_up",
+        )
     }
     url_path = options.pop("url_path")
     if not url_path.startswith("/"):

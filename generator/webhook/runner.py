@@ -144,10 +144,13 @@ class Runner:
         self.refresh = refresh
         self.summary_file = summary_file
         self.runs: list[Outcome] = []
+        self._catch_up = False
         self._loaded = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="model-gitops-runner", daemon=True)
 
-    def start(self) -> Runner:
+    def start(self, catch_up: bool = False) -> Runner:
+        """Start the worker; with `catch_up`, its first run comes at once, before any event."""
+        self._catch_up = catch_up
         self._thread.start()
         return self
 
@@ -161,6 +164,9 @@ class Runner:
         self.write_summary()
 
     def _loop(self) -> None:
+        if self._catch_up:  # whatever happened while the receiver was down (also warms it up)
+            self.run([])
+            self.reload()
         while True:
             batch = self.debouncer.next_batch(timeout=self.refresh)
             if batch is None:
@@ -176,7 +182,10 @@ class Runner:
         self.telemetry.pending.set(self.debouncer.pending)
         self.telemetry.triggered.labels(mode).inc()
         names = sorted({e.model for e in batch})
-        log.info("run for %d event(s) on %s", len(batch), redact(", ".join(names)[:300]))
+        if batch:
+            log.info("run for %d event(s) on %s", len(batch), redact(", ".join(names)[:300]))
+        else:
+            log.info("catch-up run at start")
         started = time.monotonic()
         try:
             outcome = self.trigger.run(batch)

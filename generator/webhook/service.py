@@ -36,6 +36,7 @@ class ServeOptions:
     refresh: float = 300.0  # seconds between re-reads of the environment files when idle
     event_type: str = EVENT_TYPE
     summary_file: Path | None = None
+    catch_up: bool = True  # self-hosted: one sync at start, for events missed while down
 
 
 def make_trigger(settings: Settings, options: ServeOptions) -> Trigger:
@@ -73,7 +74,7 @@ class Service:
 
     def start(self, background: bool = True) -> Service:
         """Start the runner, then serve (in a thread when `background`, else until interrupted)."""
-        self.runner.start()
+        self.runner.start(catch_up=self.options.catch_up and self.trigger.mode == "self-hosted")
         environments = ", ".join(sorted(self.filters.current.environments))
         log.info("listening on %s (%s mode; environments %s)", self.url, self.trigger.mode, environments)
         if background:

@@ -92,7 +92,14 @@ def self_hosted(
     prefix = hooked.unique("hook")
     gitops.write_environment("prod", ENVIRONMENT.format(prefix=prefix))
     receiver = start_receiver(
-        tmp_path / "receiver", gitops.worktree, hooked.url, cache_dir, secret, "--debounce", "2"
+        tmp_path / "receiver",
+        gitops.worktree,
+        hooked.url,
+        cache_dir,
+        secret,
+        "--debounce",
+        "2",
+        "--no-catch-up",
     )
     name = f"model-gitops-{prefix}"
     try:

@@ -124,3 +124,12 @@ def test_summary_section_is_replaced_not_appended() -> None:
     once = replace_section("intro", "A\n")
     twice = replace_section(once, "B\n")
     assert twice == f"intro\n{BEGIN}\nB\n{END}\n"
+
+
+def test_catch_up_runs_once_at_start_before_any_event() -> None:
+    trigger = FakeTrigger([Outcome("success", "nothing to commit")])
+    runner = Runner(trigger, Debouncer(0, 0), Telemetry("self-hosted"), FilterHolder(Filter({})))
+    runner.start(catch_up=True)
+    runner.stop(timeout=10)
+    assert trigger.batches == [[]]
+    assert runner.filters.current.environments == ENVIRONMENTS  # reloaded after the run

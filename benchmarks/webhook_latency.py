@@ -1,0 +1,236 @@
+"""Time-to-deploy through MLflow webhooks, self-hosted mode (issue 8's benchmark).
+
+Starts a real `mlflow server` (SQLite, with the settings that let it call 127.0.0.1), registers
+N models (default 100) with dev/staging/champion aliases, syncs a fresh GitOps repository once,
+then starts `model-gitops webhook serve` on that repository (waiting for its catch-up run) and
+registers the webhook with `model-gitops webhook register`. It then moves `<model>@champion`
+20 times, one model at a time, and measures from `set_registered_model_alias` returning to the
+commit deploying that version being on the remote (polling the bare repository), waiting for
+the receiver to go idle between changes. Prints p50/p95/max and writes JSON to
+benchmarks/results/. Every process it starts is stopped.
+
+    python -m benchmarks.webhook_latency [--models 100] [--changes 20]   (or: bash scripts/bench.sh webhook)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from benchmarks import report
+from generator import yamlio
+from generator.registry import examples
+from tests.support.receiver import WEBHOOK_MLFLOW_ENV, Receiver, start_receiver, wait_for
+from tests.support.registry import TestRegistry
+from tests.support.servers import mlflow_server
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+ENVIRONMENTS = {"dev": "dev", "staging": "staging", "prod": "champion"}
+ENVIRONMENT_FILE = """namespace: models-{env}
+alias: {alias}
+storage:
+  rewrites:
+    - from: "mlflow-artifacts:/"
+      to: "s3://mlflow-artifacts/"
+"""
+TARGET_P95 = 5.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    examples.quiet_mlflow()
+    base = Path(tempfile.mkdtemp(prefix="model-gitops-webhook-bench-", dir=args.workdir))
+    secret = os.urandom(24).hex()
+    started = time.perf_counter()
+    mlflow, url = mlflow_server(base / "mlflow", env=WEBHOOK_MLFLOW_ENV)
+    receiver: Receiver | None = None
+    try:
+        print(f"== starting mlflow server, registering {args.models} models", flush=True)
+        mlflow.start()
+        registry = TestRegistry.prepare(url)
+        names = [f"model-{i:05d}" for i in range(args.models)]
+        begin = time.perf_counter()
+        _seed(registry, names)
+        seed_s = time.perf_counter() - begin
+        remote, clone = _gitops(base)
+        cache = base / "cache"
+        environment = {**os.environ, "MODEL_GITOPS_WEBHOOK_SECRET": secret, "PYTHONPATH": str(ROOT)}
+        print(
+            f"   registered in {seed_s:.0f}s; first sync of {args.models} models x 3 environments", flush=True
+        )
+        begin = time.perf_counter()
+        _cli(
+            ["sync", "--push", "--repo", str(clone), "--tracking-uri", url, "--cache-dir", str(cache)],
+            environment,
+        )
+        first_sync_s = time.perf_counter() - begin
+        extra = ["--debounce", str(args.debounce)]
+        receiver = start_receiver(base / "receiver", clone, url, cache, secret, *extra)
+        _cli(["webhook", "register", "--tracking-uri", url, "--url", receiver.url], environment)
+        wait_for(
+            lambda: _idle(receiver, started=1), args.timeout, "the receiver's catch-up run", interval=0.2
+        )
+        print(f"   first sync {first_sync_s:.1f}s; receiver up; moving {args.changes} aliases", flush=True)
+        samples = [
+            _one_change(registry, receiver, remote, name, args.timeout) for name in names[: args.changes]
+        ]
+        runs = receiver.total("model_gitops_webhook_runs_triggered_total")
+        durations = (
+            receiver.total("model_gitops_webhook_run_duration_seconds_sum") / runs if runs else float("nan")
+        )
+        rejected = receiver.total("model_gitops_webhook_events_rejected_total")
+    finally:
+        if receiver is not None:
+            receiver.stop()
+        mlflow.stop()
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    result = {
+        "machine": report.machine(),
+        "parameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "seed_s": round(seed_s, 1),
+        "first_sync_s": round(first_sync_s, 1),
+        "time_to_deploy_s": [round(s, 3) for s in samples],
+        "p50_s": round(percentile(samples, 50), 3),
+        "p95_s": round(percentile(samples, 95), 3),
+        "max_s": round(max(samples), 3),
+        "runs": runs,
+        "mean_run_s": round(durations, 3),
+        "rejected": rejected,
+        "target_p95_s": TARGET_P95,
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    output = args.output or RESULTS / f"webhook-latency-{args.models}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    verdict = "met" if result["p95_s"] <= TARGET_P95 else "MISSED"
+    print(
+        f"\ntime-to-deploy over {len(samples)} alias moves, {args.models} models x 3 environments, "
+        "self-hosted, "
+        f"debounce {args.debounce}s:\n"
+        f"  p50 {result['p50_s']:.2f}s   p95 {result['p95_s']:.2f}s   max {result['max_s']:.2f}s   "
+        f"(target p95 <= {TARGET_P95:.0f}s: {verdict})\n"
+        f"  {runs:.0f} runs, mean run {durations:.2f}s (sync incl. validation, push, write-back)\n"
+        f"  samples: {' '.join(f'{s:.2f}' for s in samples)}\n"
+        f"machine: {result['machine']}\ntotal {result['total_s']}s; JSON: {output}"
+    )
+    return 0
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile (p95 of 20 samples is the 19th smallest)."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def _seed(registry: TestRegistry, names: list[str]) -> None:
+    aliases = {"dev": 2, "staging": 1, "champion": 1}
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda name: registry.create(name, 2, aliases), names))
+
+
+def _gitops(base: Path) -> tuple[Path, Path]:
+    remote, clone = base / "remote.git", base / "gitops"
+    _git(base, "init", "-q", "--bare", "--initial-branch=main", str(remote))
+    _git(base, "clone", "-q", str(remote), str(clone))
+    _git(clone, "symbolic-ref", "HEAD", "refs/heads/main")
+    _git(clone, "config", "user.name", "model-gitops bench")
+    _git(clone, "config", "user.email", "bench@example.invalid")
+    for env, alias in ENVIRONMENTS.items():
+        path = clone / "environments" / f"{env}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias))
+    _git(clone, "add", "environments")
+    _git(clone, "commit", "-qm", "environments")
+    _git(clone, "push", "-q", "origin", "HEAD:main")
+    return remote, clone
+
+
+def _one_change(registry: TestRegistry, receiver: Receiver, remote: Path, name: str, timeout: float) -> float:
+    client = registry.client
+    client.set_registered_model_alias(name, "champion", "2")
+    begin = time.perf_counter()
+    wait_for(
+        lambda: _deployed(remote, name) == "2", timeout, f"{name}@champion=2 on the remote", interval=0.02
+    )
+    elapsed = time.perf_counter() - begin
+    print(f"   {name}: {elapsed:.2f}s", flush=True)
+    wait_for(lambda: _idle(receiver), timeout, "the receiver to go idle", interval=0.1)
+    time.sleep(0.2)  # let the write-back's own tag events arrive (ignored) before the next change
+    return elapsed
+
+
+def _deployed(remote: Path, name: str) -> str | None:
+    done = subprocess.run(
+        ["git", f"--git-dir={remote}", "show", f"main:rendered/prod/{name}/seldondeployment.yaml"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return None
+    return str(yamlio.load(done.stdout)["spec"]["predictors"][0]["annotations"]["version"])
+
+
+def _idle(receiver: Receiver, started: int = 0) -> bool:
+    triggered = receiver.total("model_gitops_webhook_runs_triggered_total")
+    completed = receiver.total("model_gitops_webhook_runs_completed_total")
+    pending = receiver.total("model_gitops_webhook_pending_events")
+    return triggered >= started and triggered == completed and pending == 0
+
+
+def _cli(args: list[str], environment: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"model-gitops {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", type=int, default=100, help="registered models (default: 100)")
+    parser.add_argument("--changes", type=int, default=20, help="alias moves measured (default: 20)")
+    parser.add_argument(
+        "--debounce", type=float, default=1.0, help="the receiver's --debounce (default: 1.0)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds one change may take before giving up"
+    )
+    parser.add_argument(
+        "--workdir", help="where the temporary server and repositories live (default: $TMPDIR)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--output", type=Path, help="JSON file (default: benchmarks/results/webhook-latency-N.json)"
+    )
+    return parser
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())
