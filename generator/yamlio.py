@@ -142,16 +142,16 @@ def _libyaml_takes(text: str) -> bool:
 
 
 def _libyaml_load(text: str, single: bool) -> list[Any] | Any:
-    """Parse with libyaml, resolve with ruamel's resolver, construct with ruamel's constructor."""
-    constructor = _loader().constructor
+    """Parse with libyaml, resolve with ruamel's resolver, build values as ruamel's constructor does."""
+    builder = _Builder()
     parser = _Libyaml(text)
     try:
         if single:
             node = parser.get_single_node()
-            return None if node is None else constructor.construct_document(_ruamel_node(node, {}))
+            return None if node is None else builder.document(node)
         documents = []
         while parser.check_node():
-            documents.append(constructor.construct_document(_ruamel_node(parser.get_node(), {})))
+            documents.append(builder.document(parser.get_node()))
         return documents
     finally:
         parser.dispose()
@@ -181,30 +181,66 @@ if _LibyamlParser is not None:
             return tag
 
     _SCALAR_TAGS: dict[tuple[str, bool, bool], Any] = {}
-    _SCALAR_TAGS_LIMIT = 100_000
 
 
-def _ruamel_node(node: Any, seen: dict[int, Any]) -> Any:
-    """The same node tree as ruamel's composer builds (aliases stay shared nodes)."""
-    found = seen.get(id(node))
-    if found is not None:
-        return found
-    if not isinstance(node.tag, Tag):
-        raise yamlfast.Unsupported  # an explicit tag: let ruamel read it
-    if isinstance(node, _libyaml_nodes.ScalarNode):
-        seen[id(node)] = _nodes.ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, node.style)
-        return seen[id(node)]
-    if isinstance(node, _libyaml_nodes.SequenceNode):
-        sequence = seen[id(node)] = _nodes.SequenceNode(
-            node.tag, [], node.start_mark, node.end_mark, node.flow_style
-        )
-        sequence.value = [_ruamel_node(item, seen) for item in node.value]
-        return sequence
-    mapping = seen[id(node)] = _nodes.MappingNode(
-        node.tag, [], node.start_mark, node.end_mark, node.flow_style
-    )
-    mapping.value = [(_ruamel_node(k, seen), _ruamel_node(v, seen)) for k, v in node.value]
-    return mapping
+_SCALAR_TAGS_LIMIT = 100_000
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+_SCALARS: dict[tuple[str, str], Any] = {}
+
+
+class _Builder:
+    """Values from libyaml's nodes exactly as ruamel's SafeConstructor builds them.
+
+    Strings, lists and dicts are built here; every other scalar tag (int, float, bool, null,
+    timestamp ...) goes through ruamel's constructor. Shapes where ruamel does more than that
+    (explicit tags, merge keys, duplicate or unhashable keys) raise, so yamlio lets ruamel load.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[int, Any] = {}
+        self.constructor: Any = None
+
+    def document(self, node: Any) -> Any:
+        self.seen = {}
+        return self.build(node)
+
+    def build(self, node: Any) -> Any:
+        if not isinstance(node.tag, Tag):
+            raise yamlfast.Unsupported  # an explicit tag
+        tag = str(node.tag)
+        if isinstance(node, _libyaml_nodes.ScalarNode):
+            return node.value if tag == _STR else self.scalar(tag, node)
+        found = self.seen.get(id(node))
+        if found is not None:
+            return found  # an alias of a collection built before
+        if isinstance(node, _libyaml_nodes.SequenceNode) and tag == _SEQ:
+            items: list[Any] = []
+            self.seen[id(node)] = items
+            items.extend(self.build(item) for item in node.value)
+            return items
+        if not isinstance(node, _libyaml_nodes.MappingNode) or tag != _MAP:
+            raise yamlfast.Unsupported
+        mapping: dict[Any, Any] = {}
+        self.seen[id(node)] = mapping
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            if str(key_node.tag) in _SPECIAL_KEYS or isinstance(key, (list, dict)) or key in mapping:
+                raise yamlfast.Unsupported
+            mapping[key] = self.build(value_node)
+        return mapping
+
+    def scalar(self, tag: str, node: Any) -> Any:
+        key = (tag, node.value)
+        if key in _SCALARS:
+            return _SCALARS[key]
+        if self.constructor is None:
+            self.constructor = _loader().constructor
+        ruamel = _nodes.ScalarNode(node.tag, node.value, node.start_mark, node.end_mark, node.style)
+        value = self.constructor.construct_document(ruamel)
+        if len(_SCALARS) < _SCALAR_TAGS_LIMIT and isinstance(value, (int, float, type(None))):
+            _SCALARS[key] = value  # bool is an int: true/false and numbers repeat everywhere
+        return value
 
 
 __all__ = ["YAMLError", "dump", "dump_all", "dump_with_ruamel", "load", "load_all", "load_with_ruamel"]

@@ -90,6 +90,11 @@ def test_shapes_it_does_not_write_fall_back_to_ruamel() -> None:
         "%YAML 1.1\n---\na: yes\n",  # directive: ruamel reads it
         "a: !custom x\n",  # explicit tag
         "a:\n\t- b\n",  # tab indentation
+        "a: &x [1, {b: c}]\nb: *x\n",  # anchors and aliases
+        "base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n",  # merge keys
+        "? [1, 2]\n: v\n",  # a sequence as a key
+        "when: 2024-01-02\nn: 010\nh: 0x1F\no: 0o17\nf: 1e3\nt: True\nz: ~\ne:\n",  # YAML 1.2 scalars
+        "- !!str 1\n- !!int '2'\n",  # explicit standard tags
     ],
 )
 def test_inputs_libyaml_does_not_take_cleanly_behave_as_with_ruamel(text: str) -> None:
