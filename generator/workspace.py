@@ -68,8 +68,13 @@ def write_atomic(path: Path, content: bytes) -> None:
 
 
 def _stage(path: Path, content: bytes, fsync: bool = True) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    name = str(path.parent / f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
+    try:  # a name of our own (O_EXCL) is cheaper than mkstemp's random tries, per file
+        descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        descriptor, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
