@@ -56,7 +56,8 @@ def _serving(deployed: Deployed | None) -> set[str]:
 
 def desired_tree(plan: Plan, current: CurrentState, argocd: GitSource | None = None) -> dict[str, bytes]:
     """Rendered documents as bytes, plus the untouched files of models kept from last time."""
-    desired = {path: yamlio.dump(document).encode() for path, document in render(plan, argocd).items()}
+    documents = render(plan, argocd)  # each document is dropped once dumped: only the bytes stay
+    desired = {path: yamlio.dump(documents.pop(path)).encode() for path in list(documents)}
     for env_name, env_plan in plan.environments.items():
         for kept in env_plan.kept:
             prefix = f"{env_name}/{kept.directory}/"
