@@ -24,11 +24,15 @@ def read_tree(root: Path) -> dict[str, bytes]:
     if not root.is_dir():
         return {}
     recover(root)
-    tree = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.name.startswith(TEMP_PREFIX):
-            tree[path.relative_to(root).as_posix()] = path.read_bytes()
-    return tree
+    return {path: (root / path).read_bytes() for path in _paths(root)}
+
+
+def _paths(root: Path) -> list[str]:
+    """Relative POSIX paths of the files under `root` (temporary files skipped), sorted."""
+    if not root.is_dir():
+        return []
+    found = (p for p in root.rglob("*") if p.is_file() and not p.name.startswith(TEMP_PREFIX))
+    return sorted(p.relative_to(root).as_posix() for p in found)
 
 
 def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> list[str]:
@@ -36,9 +40,13 @@ def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> lis
 
     Returns the relative paths that were written or deleted, sorted.
     """
-    current = {p: c for p, c in read_tree(root).items() if p.split("/", 1)[0] in managed}
-    writes = {p: c for p, c in desired.items() if current.get(p) != c}
-    deletions = sorted(set(current) - set(desired))
+    if root.is_dir():
+        recover(root)
+    existing = [p for p in _paths(root) if p.split("/", 1)[0] in managed]
+    # Compared one file at a time: holding the old tree next to `desired` would double the memory.
+    unchanged = {p for p in existing if p in desired and (root / p).read_bytes() == desired[p]}
+    writes = {p: c for p, c in desired.items() if p not in unchanged}
+    deletions = sorted(set(existing) - set(desired))
     if not writes and not deletions:
         return []
     renames = {path: _stage(root / path, content, fsync=False) for path, content in sorted(writes.items())}
