@@ -6,14 +6,17 @@ Kubernetes and CRD schemas. Monitoring resources get promtool, PromQL parsing an
 load-back (`monitoring_checks`). `rendered/argocd` is built and kubeconform-checked like an
 environment, plus its `argocd-cm` patch. Problems name environment, resource and field.
 With `previous` (what rendered/ already holds), only what changed is built and checked; large
-environments are built in chunks (`validate_scope`), since kustomize slows down quadratically.
+environments are built in chunks (`validate_scope`), since kustomize slows down quadratically,
+and the kustomize runs go on in the background while the built environments are checked.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,8 @@ from generator import schemas, tools, validate_scope, yamlio
 from generator.admission import admission_problems
 from generator.layout import ARGOCD_DIR
 from generator.monitoring_checks import monitoring_problems
+
+KUSTOMIZE_WORKERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,25 @@ def validate_tree(
     argocd = [ARGOCD_DIR] if any(p.startswith(f"{ARGOCD_DIR}/") for p in files) else []
     environments = sorted({*environments, *argocd})
     builds = [b for env in environments for b in validate_scope.builds(files, env, previous)]
-    with tempfile.TemporaryDirectory(prefix="model-gitops-validate-") as temporary:
+    with (
+        tempfile.TemporaryDirectory(prefix="model-gitops-validate-") as temporary,
+        ThreadPoolExecutor(KUSTOMIZE_WORKERS) as pool,
+    ):
         root = Path(temporary)
-        problems, built = build_all(root, builds, settings)
+        # kustomize runs in the background while the checks of the environments built so far run.
+        running = [(build.env, pool.submit(build_one, root, build, settings)) for build in builds]
+        build_problems: list[str] = []
+        checks: list[str] = []
+        outputs: list[Path] = []
         for env in environments:
-            documents = [
-                d for output in built.get(env, []) for d in yamlio.load_all(output.read_text("utf-8"))
-            ]
-            problems += admission(env, documents)
-            problems += monitoring(env, documents, settings, root)
-        outputs = [output for env in environments for output in built.get(env, [])]
+            built = [future.result() for name, future in running if name == env]
+            build_problems += [result for result in built if isinstance(result, str)]
+            env_outputs = [result for result in built if isinstance(result, Path)]
+            outputs += env_outputs
+            documents = [d for output in env_outputs for d in yamlio.load_all(output.read_text("utf-8"))]
+            checks += admission(env, documents)
+            checks += monitoring(env, documents, settings, root)
+        problems = build_problems + checks
         problems += kubeconform([*outputs, *_argocd_patches(root)], settings, root)
     return problems
 
@@ -72,26 +86,19 @@ def _argocd_patches(root: Path) -> list[Path]:
     return sorted(root.glob(f"rendered/*/{ARGOCD_DIR}/*-patch.yaml"))
 
 
-def build_all(
-    root: Path, builds: list[validate_scope.Build], settings: ValidationSettings
-) -> tuple[list[str], dict[str, list[Path]]]:
-    """Run each build under `root/rendered/<index>/<env>`; outputs go to `root/built/<index>/<env>.yaml`."""
-    problems: list[str] = []
-    built: dict[str, list[Path]] = {}
-    for build in builds:
-        directory = root / "rendered" / str(build.index) / build.env
-        for path, content in build.files.items():
-            (directory / path).parent.mkdir(parents=True, exist_ok=True)
-            (directory / path).write_bytes(content)
-        result = tools.run([settings.kubectl, "kustomize", str(directory)])
-        if result.returncode != 0:
-            problems.append(f"{build.env}: kustomize build failed: {_first_lines(result.stderr)}")
-            continue
-        output = root / "built" / str(build.index) / f"{build.env}.yaml"
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(result.stdout, "utf-8")
-        built.setdefault(build.env, []).append(output)
-    return problems, built
+def build_one(root: Path, build: validate_scope.Build, settings: ValidationSettings) -> Path | str:
+    """Run one build under `root/rendered/<index>/<env>`: its output file, or the problem."""
+    directory = root / "rendered" / str(build.index) / build.env
+    for path, content in build.files.items():
+        (directory / path).parent.mkdir(parents=True, exist_ok=True)
+        (directory / path).write_bytes(content)
+    result = tools.run([settings.kubectl, "kustomize", str(directory)])
+    if result.returncode != 0:
+        return f"{build.env}: kustomize build failed: {_first_lines(result.stderr)}"
+    output = root / "built" / str(build.index) / f"{build.env}.yaml"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(result.stdout, "utf-8")
+    return output
 
 
 def admission(env: str, documents: list[object]) -> list[str]:
