@@ -2,9 +2,11 @@
 
 Reads are batched and paged so the number of requests does not grow with models times
 environments: one paged search of registered models (which carries aliases), version searches
-with `name IN (...)` in chunks, then one batched lookup of where the aliased versions' artifacts
-live (logged models for `models:/` sources, runs for `runs:/` sources). Every MLflow failure is
-translated here into a `RegistryError` that names the URI and says what to do.
+with `name IN (...)` in chunks (or, when most models are wanted, one paged search of all
+versions), then batched lookups of where the aliased versions' artifacts live (logged models
+for `models:/` sources, runs for `runs:/` sources; POST searches, so batches of `POST_BATCH`
+ids rather than URL-sized chunks). Every MLflow failure is translated here into a
+`RegistryError` that names the URI and says what to do.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from generator.model import ModelVersion, RegisteredModel, Snapshot
 
 T = TypeVar("T")
 PAGE = 1000
-CHUNK_CHARS = 3000
+CHUNK_CHARS = 3000  # `name IN (...)` of a GET search: well below 4 KB request lines
+POST_BATCH = 500  # ids per POST search: its filter is in the body; stays below SQLite's 999 variables
 _QUIET_RETRIES = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
@@ -48,7 +51,8 @@ def read_snapshot(
     with translate_errors(tracking_uri):
         models = reader.registered_models(aliases, wanted)
         needed = {(m.name, v) for m in models for a, v in m.aliases.items() if a in aliases}
-        needed |= {(name, v) for name, v in deployed if name in {m.name for m in models}}
+        names = {m.name for m in models}
+        needed |= {(name, v) for name, v in deployed if name in names}
         versions = reader.versions(sorted({name for name, _ in needed}), needed)
         versions = reader.resolve_storage(versions)
         runs = {v.run_id for v in versions.values() if v.run_id} if run_metrics else set()
@@ -72,10 +76,12 @@ class RegistryReader:
 
         self.uri = tracking_uri
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        self.registered_total = 0
 
     def registered_models(self, aliases: set[str], wanted: Callable[[str], bool]) -> list[RegisteredModel]:
         found = []
         for model in _pages(self.client.search_registered_models, max_results=PAGE):
+            self.registered_total += 1
             model_aliases = {str(a): str(v) for a, v in (model.aliases or {}).items()}
             if wanted(model.name) and aliases & set(model_aliases):
                 tags = {str(k): str(v) for k, v in (model.tags or {}).items()}
@@ -84,13 +90,21 @@ class RegistryReader:
 
     def versions(self, names: list[str], needed: set[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
         versions = {}
+        for found in self._version_pages(names):
+            key = (found.name, str(found.version))
+            if key in needed:
+                versions[key] = _version(found)
+        return versions
+
+    def _version_pages(self, names: list[str]) -> Iterator[Any]:
+        """Versions of `names`: by name in URL-sized chunks, or all of them when that is most."""
+        if names and 2 * len(names) >= self.registered_total:
+            order = ["name ASC", "version_number ASC"]  # stable while paging
+            yield from _pages(self.client.search_model_versions, None, PAGE * 10, order)
+            return
         for chunk in _chunks(names, _quote):
             query = f"name IN ({', '.join(_quote(n) for n in chunk)})"
-            for version in _pages(self.client.search_model_versions, query, max_results=PAGE * 10):
-                key = (version.name, str(version.version))
-                if key in needed:
-                    versions[key] = _version(version)
-        return versions
+            yield from _pages(self.client.search_model_versions, query, max_results=PAGE * 10)
 
     def resolve_storage(
         self, versions: dict[tuple[str, str], ModelVersion]
@@ -107,7 +121,7 @@ class RegistryReader:
 
     def _logged_model_locations(self, experiments: list[str], ids: set[str]) -> dict[str, str]:
         found = {}
-        for chunk in _chunks(sorted(ids), _quote):
+        for chunk in _batches(sorted(ids)):
             query = f"attributes.model_id IN ({', '.join(_quote(i) for i in chunk)})"
             for model in _pages(self.client.search_logged_models, experiments, query, max_results=PAGE):
                 found[model.model_id] = _as_uri(model.artifact_location)
@@ -115,7 +129,7 @@ class RegistryReader:
 
     def _run_artifact_roots(self, experiments: list[str], ids: set[str]) -> dict[str, str]:
         found = {}
-        for chunk in _chunks(sorted(ids), _quote):
+        for chunk in _batches(sorted(ids)):
             query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
             for run in _pages(self.client.search_runs, experiments, query, max_results=PAGE):
                 found[run.info.run_id] = _as_uri(run.info.artifact_uri)
@@ -174,6 +188,11 @@ def _chunks(items: list[str], render: Callable[[str], str]) -> Iterator[list[str
         size += cost
     if chunk:
         yield chunk
+
+
+def _batches(items: list[str], size: int = POST_BATCH) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _pages(search: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterable[Any]:
