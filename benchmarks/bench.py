@@ -70,15 +70,15 @@ def measure(n: int, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     server.start()
     try:
         begin = time.perf_counter()
-        registry = seed(url, n, args.versions, args.seed_threads)
+        artifacts = workdir / "mlflow" / "artifacts" if args.artifacts == "distinct" else None
+        registry = seed(url, workdir / "mlflow" / "mlflow.db", n, args.versions, args.seed, artifacts)
         seed_s = time.perf_counter() - begin
         print(f"   registered in {seed_s:.0f}s; measuring", flush=True)
         with CountingProxy(url) as proxy:
             bench = Bench(workdir, proxy, registry, args.timeout)
             bench.prepare()
-            runs = run_scenarios(
-                bench, args.runs, args.naive_runs if args.naive_runs is not None else args.runs
-            )
+            naive_runs = args.naive_runs if args.naive_runs is not None else args.runs
+            runs = run_scenarios(bench, args.runs, naive_runs if n <= args.naive_up_to else 0)
     finally:
         server.stop()
     size: dict[str, Any] = {
@@ -102,8 +102,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sizes", default="1000", help="comma-separated model counts (default: 1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; the median is reported")
     parser.add_argument("--naive-runs", type=int, help="runs of the naive baseline (default: --runs)")
+    parser.add_argument(
+        "--naive-up-to",
+        type=int,
+        default=1000,
+        help="measure the naive baseline only up to this many models (default: 1000; it is slow)",
+    )
     parser.add_argument("--versions", type=int, default=3, help="versions per model (default: 3)")
-    parser.add_argument("--seed-threads", type=int, default=4, help="threads registering models")
+    parser.add_argument(
+        "--seed",
+        choices=["clone", "api"],
+        default="clone",
+        help="register models through the API, or clone the first one's rows in SQLite (default, fast)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        choices=["shared", "distinct"],
+        default="shared",
+        help="all versions share one logged model (default), or each has its own copy",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before one sync is stopped")
     parser.add_argument("--workdir", help="where the temporary servers and clones live (default: $TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")

@@ -7,6 +7,7 @@ keep-alive connection, so the count is exactly what a sync costs the server.
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,7 +59,7 @@ class CountingProxy:
 
     def record(self, method: str, path: str) -> None:
         with self.lock:
-            self.counts[f"{method} {path.split('?', 1)[0]}"] += 1
+            self.counts[f"{method} {endpoint(path)}"] += 1
 
     def connection(self) -> http.client.HTTPConnection:
         connection = getattr(self.local, "connection", None)
@@ -66,6 +67,18 @@ class CountingProxy:
             connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
             self.local.connection = connection
         return connection
+
+
+def endpoint(path: str) -> str:
+    """The endpoint of a request path: ids and artifact paths folded, so counts stay readable."""
+    path = path.split("?", 1)[0]
+    for marker in ("/mlflow-artifacts/artifacts/", "/get-artifact/"):
+        if marker in path:
+            return path[: path.index(marker) + len(marker)] + "..."
+    return _ID.sub("{id}", path)
+
+
+_ID = re.compile(r"(?<=/)(m-)?[0-9a-f]{32}(?=/|$)")
 
 
 def _handler(proxy: CountingProxy) -> type[BaseHTTPRequestHandler]:
