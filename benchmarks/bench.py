@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": {str(n): results[n] for n in sorted(results)},
         "growth": rows,
     }
-    output = args.output or RESULTS / f"bench-{'-'.join(map(str, sizes))}.json"
+    variant = ("-monitoring-off" if args.monitoring == "off" else "") + (
+        "-distinct-artifacts" if args.artifacts == "distinct" else ""
+    )
+    output = args.output or RESULTS / f"bench-{'-'.join(map(str, sizes))}{variant}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
     print(f"\n{report.table(results)}\n\n{report.targets_text(results, rows)}")
@@ -75,7 +78,7 @@ def measure(n: int, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
         seed_s = time.perf_counter() - begin
         print(f"   registered in {seed_s:.0f}s; measuring", flush=True)
         with CountingProxy(url) as proxy:
-            bench = Bench(workdir, proxy, registry, args.timeout)
+            bench = Bench(workdir, proxy, registry, args.timeout, args.monitoring == "on")
             bench.prepare()
             naive_runs = args.naive_runs if args.naive_runs is not None else args.runs
             runs = run_scenarios(bench, args.runs, naive_runs if n <= args.naive_up_to else 0)
@@ -120,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["shared", "distinct"],
         default="shared",
         help="all versions share one logged model (default), or each has its own copy",
+    )
+    parser.add_argument(
+        "--monitoring",
+        choices=["on", "off"],
+        default="on",
+        help="per-model PodMonitor, PrometheusRule and dashboard (on, the default) or SeldonDeployments only",
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before one sync is stopped")
     parser.add_argument("--workdir", help="where the temporary servers and clones live (default: $TMPDIR)")

@@ -35,6 +35,11 @@ storage:
     - from: "mlflow-artifacts:/"
       to: "s3://mlflow-artifacts/"
 """
+NO_MONITORING = """monitoring:
+  podmonitor: {enabled: false}
+  rules: {enabled: false}
+  dashboard: {enabled: false}
+"""
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -49,6 +54,7 @@ class Bench:
     proxy: CountingProxy
     registry: Registry
     timeout: float
+    monitoring: bool = True
 
     @property
     def cache(self) -> Path:
@@ -62,7 +68,8 @@ class Bench:
         for env, alias in ENVIRONMENTS.items():
             path = seed / "environments" / f"{env}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias))
+            extra = "" if self.monitoring else NO_MONITORING
+            path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias) + extra)
         git(seed, "add", "environments")
         git(seed, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "-qm", "envs")
         git(seed, "push", "-q", "origin", "HEAD:main")
