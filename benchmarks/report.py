@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import platform
 import shutil
 import statistics
@@ -151,4 +152,5 @@ def machine() -> dict[str, str]:
         "kubectl": command("kubectl", "version", "--client").splitlines()[0],
         "kubeconform": command("kubeconform", "-v"),
         "git": command("git", "--version"),
+        "load average (1, 5, 15 min) at the end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
