@@ -88,3 +88,21 @@ def require(tool: str) -> str:
     if found is None:
         pytest.fail(f"{tool} is not installed; run scripts/bootstrap.sh")
     return found
+
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """In CI, leave as soon as the report is printed: a stray non-daemon thread left by a failed
+    test (e.g. one blocked on a queue) must not hold the job until CI's time limit."""
+    if os.environ.get("CI") and _EXIT_STATUS:
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
