@@ -56,14 +56,18 @@ def commit_paths(  # type: ignore[no-untyped-def]
         repo.git.add("-A", "--", *paths)
         if not repo.git.diff("--cached", "--name-only", "--", *paths).strip():
             return None
-        args = ["-m", message]
-        if author is not None:
-            args.append(f"--author={author.text}")
         environment = _committer_fallback(repo)
         if committer is not None:
             environment.update(GIT_COMMITTER_NAME=committer.name, GIT_COMMITTER_EMAIL=committer.email)
-        with repo.git.custom_environment(**environment):
-            repo.git.commit(*args, "--", *paths)
+        # The message goes in a file: one line per change outgrows an argument (128 KiB) at scale.
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt") as message_file:
+            message_file.write(message)
+            message_file.flush()
+            args = ["-F", message_file.name]
+            if author is not None:
+                args.append(f"--author={author.text}")
+            with repo.git.custom_environment(**environment):
+                repo.git.commit(*args, "--", *paths)
         return str(repo.head.commit.hexsha)
     except git.GitCommandError as exc:
         raise GitError("git commit failed", _stderr(exc)) from None
