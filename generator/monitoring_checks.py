@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,11 @@ _MACRO = re.compile(r"\$\{?(\w+)\}?")
 _TEMPLATE_QUERY = re.compile(r"query\s+`([^`]*)`")
 
 
-def monitoring_problems(env: str, documents: list[Any], promtool_binary: str, workdir: Path) -> list[str]:
-    """Every problem of the PrometheusRules and dashboards among `documents` (a built environment)."""
+def monitoring_problems(env: str, documents: Iterable[Any], promtool_binary: str, workdir: Path) -> list[str]:
+    """Every problem of the PrometheusRules and dashboards among `documents` (a built environment).
+
+    `documents` is read once, so it can be a stream (validation parses one chunk at a time).
+    """
     problems: list[str] = []
     groups: dict[str, list[object]] = {}
     for document in documents:

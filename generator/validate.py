@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,16 +69,26 @@ def validate_tree(
             build_problems += [result for result in built if isinstance(result, str)]
             env_outputs = [result for result in built if isinstance(result, Path)]
             outputs += env_outputs
-            documents = [d for output in env_outputs for d in yamlio.load_all(output.read_text("utf-8"))]
-            checks += admission(env, documents)
-            checks += monitoring(env, documents, settings, root)
+            admitted: list[str] = []
+            found = monitoring(env, _streamed(env, env_outputs, admitted), settings, root)
+            checks += admitted + found
         problems = build_problems + checks
         problems += kubeconform([*outputs, *_argocd_patches(root)], settings, root)
     return problems
 
 
-def monitoring(env: str, documents: list[object], settings: ValidationSettings, workdir: Path) -> list[str]:
+def monitoring(
+    env: str, documents: Iterable[object], settings: ValidationSettings, workdir: Path
+) -> list[str]:
     return monitoring_problems(env, documents, settings.promtool, workdir / "monitoring" / env)
+
+
+def _streamed(env: str, outputs: list[Path], admitted: list[str]) -> Iterator[object]:
+    """The built documents one chunk at a time (thousands at once cost ~100 MB), admission on the way."""
+    for output in outputs:
+        for document in yamlio.load_all(output.read_text("utf-8")):
+            admitted.extend(admission(env, [document]))
+            yield document
 
 
 def _argocd_patches(root: Path) -> list[Path]:
