@@ -57,12 +57,20 @@ def _serving(deployed: Deployed | None) -> set[str]:
 def desired_tree(plan: Plan, current: CurrentState, argocd: GitSource | None = None) -> dict[str, bytes]:
     """Rendered documents as bytes, plus the untouched files of models kept from last time."""
     documents = render(plan, argocd)  # each document is dropped once dumped: only the bytes stay
-    desired = {path: yamlio.dump(documents.pop(path)).encode() for path in list(documents)}
+    desired = {
+        path: _same(current.files.get(path), yamlio.dump(documents.pop(path)).encode())
+        for path in list(documents)
+    }
     for env_name, env_plan in plan.environments.items():
         for kept in env_plan.kept:
             prefix = f"{env_name}/{kept.directory}/"
             desired.update({p: c for p, c in current.files.items() if p.startswith(prefix)})
     return desired
+
+
+def _same(before: bytes | None, content: bytes) -> bytes:
+    """Git's copy when unchanged, so an unchanged tree is held in memory once, not twice."""
+    return before if before is not None and before == content else content
 
 
 def render_validated(
