@@ -22,7 +22,7 @@ def shared_dir() -> Path:
 
 def seldon_crd() -> str:
     """The Seldon CRD: the offline copy in ../shared, else its public location (connected CI)."""
-    from generator.schemas import SELDON_CRD_URL
+    from generator.config.settings import SELDON_CRD_URL
 
     local = shared_dir() / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
     return str(local) if local.is_file() else SELDON_CRD_URL

@@ -9,16 +9,19 @@ from typing import Any
 
 import click
 
-from generator import app, config, crdschema, report, schemas, traffic, workspace
-from generator.argocd_source import managed_directories
+from generator import config
+from generator.app import job, traffic
 from generator.cli.delivery_options import delivery_options
 from generator.cli.options import build_settings, common_options
 from generator.cli.summary import plan_markdown, show_delivery
-from generator.environments import load_environments
+from generator.config.loader import load_environments
+from generator.delivery.argocd_source import managed_directories
 from generator.errors import ValidationFailed
-from generator.gitrepo import open_worktree
-from generator.state import current_state
-from generator.validate import validate_tree
+from generator.gitrepo import open_worktree, workspace
+from generator.render.state import current_state
+from generator.report import plain
+from generator.validate import crdschema, schemas
+from generator.validate.runner import validate_tree
 
 EXIT_CHANGES = 2
 
@@ -50,13 +53,13 @@ def plan(diff: bool, detailed_exitcode: bool, check: bool, output_format: str, *
     """Show what a sync would change, per environment, without writing anything."""
     settings = build_settings(**options)
     root = _root(settings)
-    computed = app.compute(settings, root)
+    computed = job.compute(settings, root)
     if output_format == "markdown":
         click.echo(plan_markdown(settings, computed, diff), nl=False)
     else:
-        click.echo(report.plan_text(computed.plan, computed.changed))
+        click.echo(plain.plan_text(computed.plan, computed.changed))
     if diff and computed.changed and output_format == "text":
-        click.echo(report.file_diff(computed.current.files, computed.desired, computed.changed))
+        click.echo(plain.file_diff(computed.current.files, computed.desired, computed.changed))
     if check and computed.changed:
         click.echo(
             f"error: {len(computed.changed)} rendered file(s) are out of date; run `model-gitops sync`",
@@ -73,11 +76,11 @@ def render(**options: Any) -> None:
     """Render and validate into rendered/ without committing."""
     settings = build_settings(**options)
     root = _root(settings)
-    computed = app.compute(settings, root)
+    computed = job.compute(settings, root)
     touched = workspace.write_tree(
         root / settings.rendered_dir, computed.desired, managed_directories(computed.plan, computed.desired)
     )
-    click.echo(report.plan_text(computed.plan, computed.changed))
+    click.echo(plain.plan_text(computed.plan, computed.changed))
     click.echo(f"wrote {len(touched)} file(s) under {settings.rendered_dir}/")
 
 
@@ -98,8 +101,8 @@ def sync(**options: Any) -> None:
     model versions are tagged in MLflow with their deployment state (unless --no-write-back).
     """
     settings = build_settings(**options)
-    result = app.sync(settings)
-    click.echo(report.plan_text(result.computed.plan, result.computed.changed))
+    result = job.sync(settings)
+    click.echo(plain.plan_text(result.computed.plan, result.computed.changed))
     if result.commit:
         click.echo(f"committed {result.commit[:12]}: {result.message.splitlines()[0]}")
         if result.pushed:
@@ -146,7 +149,7 @@ def status(**options: Any) -> None:
             version = snapshot.aliased(model, cfg.alias)
             if version is not None and cfg.models.selects(model):
                 pending[(env, model)] = version.version
-    click.echo(report.status_table(current, sorted(environments), pending))
+    click.echo(plain.status_table(current, sorted(environments), pending))
     rollouts = traffic.status_text(settings, environments, current, snapshot)
     if rollouts:
         click.echo(f"\n{rollouts}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator.settings import DeliveryOptions
+from generator.config.settings import DeliveryOptions
 
 
 def delivery_options(command: Callable[..., Any]) -> Callable[..., Any]:

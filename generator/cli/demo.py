@@ -14,9 +14,11 @@ from typing import Any
 
 import click
 
-from generator import app, gitrepo, report
+from generator import gitrepo
+from generator.app import job
 from generator.cli.options import build_settings, common_options
 from generator.registry import examples
+from generator.report import plain
 
 BUILTIN_ENVIRONMENTS = {
     "dev": "namespace: models-dev\nalias: dev\n",
@@ -82,8 +84,8 @@ def _make_repositories(directory: Path, environments: Path) -> Path:
 
 
 def _sync_and_show(settings: Any) -> None:
-    result = app.sync(settings)
-    text = report.plan_text(result.computed.plan, result.computed.changed)
+    result = job.sync(settings)
+    text = plain.plan_text(result.computed.plan, result.computed.changed)
     click.echo("    " + text.replace("\n", "\n    "))
     if result.commit:
         click.echo(f"    committed {result.commit[:12]} and pushed: {result.message.splitlines()[0]}")

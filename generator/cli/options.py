@@ -9,11 +9,15 @@ from typing import Any
 
 import click
 
-from generator import schemas
 from generator.cli.delivery_options import delivery_settings
+from generator.config.settings import (
+    CATALOG_LOCATION,
+    DEFAULT_CORE_LOCATION,
+    SELDON_CRD_URL,
+    Settings,
+    ValidationSettings,
+)
 from generator.errors import ConfigError
-from generator.settings import Settings
-from generator.validate import ValidationSettings
 
 
 def _split(value: str | None) -> list[str]:
@@ -168,8 +172,8 @@ def build_settings(**values: Any) -> Settings:
         kubectl=values["kubectl"],
         kubeconform=values["kubeconform"],
         kubernetes_version=values["kubernetes_version"],
-        schema_locations=locations or [schemas.DEFAULT_CORE_LOCATION, schemas.CATALOG_LOCATION],
-        crds=crds or [schemas.SELDON_CRD_URL],
+        schema_locations=locations or [DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
+        crds=crds or [SELDON_CRD_URL],
         cache_dir=cache,
         promtool=values.get("promtool", "promtool"),
     )

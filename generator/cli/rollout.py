@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from generator import traffic
+from generator.app import traffic
 from generator.cli.options import build_settings, common_options
 
 

@@ -1,6 +1,6 @@
 """What `sync` and `plan` tell people about delivery: terminal lines and the Markdown summary.
 
-The Markdown is `generator.report_md`, the same renderer as the pull-request bodies, so the
+The Markdown is `generator.report.markdown`, the same renderer as the pull-request bodies, so the
 GitHub job summary, `plan --format markdown` and a pull request say the same thing.
 """
 
@@ -10,15 +10,16 @@ from typing import Any
 
 import click
 
-from generator import delivery, report, report_md
-from generator.settings import Settings
+from generator.config.settings import Settings
+from generator.delivery import flow
+from generator.report import markdown, plain
 
 
 def plan_markdown(settings: Settings, computed: Any, diff: bool = False) -> str:
     """The plan as Markdown (with the rendered diff in a collapsed block when asked)."""
-    context = delivery.markdown_context(settings, computed)
-    text = report.file_diff(computed.current.files, computed.desired, computed.changed) if diff else ""
-    return report_md.plan_markdown(computed.plan, computed.changed, context, text)
+    context = flow.markdown_context(settings, computed)
+    text = plain.file_diff(computed.current.files, computed.desired, computed.changed) if diff else ""
+    return markdown.plan_markdown(computed.plan, computed.changed, context, text)
 
 
 def retried(result: Any) -> str:
@@ -35,7 +36,7 @@ def delivery_markdown(result: Any) -> str:
     lines = ["### Delivery", ""]
     if result.commit:
         pushed = " and pushed" if result.pushed else ""
-        subject = report_md.cell(result.message.splitlines()[0])
+        subject = markdown.cell(result.message.splitlines()[0])
         lines.append(f"- committed `{result.commit[:12]}`{pushed}: {subject}")
     else:
         lines.append("- nothing to commit")
@@ -44,10 +45,10 @@ def delivery_markdown(result: Any) -> str:
             lines.append(f"- {retried(result)}")
         for outcome in delivered.pull_requests:
             link = f" [#{outcome.number}]({outcome.url})" if outcome.number else ""
-            lines.append(f"- {report_md.cell(outcome.environment)}: pull request {outcome.action}{link}")
+            lines.append(f"- {markdown.cell(outcome.environment)}: pull request {outcome.action}{link}")
         if delivered.tagged:
             lines.append(f"- tagged {delivered.tagged} model version(s) in MLflow")
-        lines += [f"- :warning: {report_md.cell(w)}" for w in delivered.warnings]
+        lines += [f"- :warning: {markdown.cell(w)}" for w in delivered.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,7 @@
 """The configuration of one environment: what `environments/<env>.yaml` may say.
 
 Pydantic models, frozen, rejecting unknown keys. A file holding only `namespace` and `alias` is a
-complete configuration. Loading files lives in `generator.environments`.
+complete configuration. Loading files lives in `generator.config.loader`.
 """
 
 from __future__ import annotations

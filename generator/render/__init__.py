@@ -9,9 +9,9 @@ Argo CD AppProject and Applications. Models kept from an earlier run
 
 from __future__ import annotations
 
-from generator.layout import KUSTOMIZATION_FILE, SELDON_FILE
 from generator.model import Document
-from generator.plan import EnvironmentPlan, Plan
+from generator.model.layout import KUSTOMIZATION_FILE, SELDON_FILE
+from generator.plan.planner import EnvironmentPlan, Plan
 from generator.render.argocd import GitSource, render_argocd
 from generator.render.kustomize import kustomization
 from generator.render.observability import monitoring_documents, monitoring_files

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import ConfigError
-from generator.layout import ANNOTATION_PREFIX, ARGOCD_DIR
 from generator.model import Document
-from generator.plan import EnvironmentPlan, Plan
+from generator.model.layout import ANNOTATION_PREFIX, ARGOCD_DIR
+from generator.plan.planner import EnvironmentPlan, Plan
 from generator.render.argocd_health import HEALTH_KEY, SELDON_HEALTH_LUA
 
 API_VERSION = "argoproj.io/v1alpha1"

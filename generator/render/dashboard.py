@@ -26,7 +26,7 @@ from grafana_foundation_sdk.models.common import (
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from generator.model import Document
-from generator.naming import short_hash
+from generator.plan.naming import short_hash
 from generator.render import promql
 from generator.render.monitoring import Subject
 from generator.render.promql import CANARY, STABLE, Selector

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config.monitoring import MonitoringSettings, RuleSettings
-from generator.layout import ANNOTATION_PREFIX
 from generator.model import Document
+from generator.model.layout import ANNOTATION_PREFIX
 from generator.render import promql
 from generator.render.promql import PER_PREDICTOR, Selector
 

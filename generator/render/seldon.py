@@ -1,6 +1,6 @@
 """The Seldon Core v1 `SeldonDeployment` of one model in one environment.
 
-One predictor per role (`generator.rollout.ROLES`): `default` for replace; `stable` (100 - w) and
+One predictor per role (`generator.plan.rollout.ROLES`): `default` for replace; `stable` (100 - w) and
 `canary` (w) for a canary; `stable` (100) and `shadow` (`shadow: true`, mirrored traffic) for a
 shadow; `champion` and `challenger` at a fixed split for A/B. The main predictor keeps its name
 for the whole life of a strategy, so promoting changes its version in place (a rolling update).
@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.config import Resources, SeldonSettings
-from generator.layout import ANNOTATION_PREFIX
 from generator.model import Document, ModelVersion
-from generator.plan import Target
-from generator.rollout_state import ROLES
+from generator.model.layout import ANNOTATION_PREFIX
+from generator.plan.planner import Target
+from generator.plan.rollout_state import ROLES
 
 API_VERSION = "machinelearning.seldon.io/v1"
 GRAPH_NODE = "model"

@@ -1,6 +1,6 @@
 """What the receiver does with a batch of events: run the sync, or ask GitHub Actions to.
 
-`SelfHosted` runs `app.sync` in this process with the same settings and safety as
+`SelfHosted` runs `job.sync` in this process with the same settings and safety as
 `model-gitops sync --push` (validation, guards, race-safe push, write-back). `Actions` sends one
 `repository_dispatch` (event type `mlflow-registry-event`, which `sync.yml` listens to) whose
 client payload names the models and events. `Runner` is the one worker thread: it takes due
@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator import app, gitrepo
+from generator import gitrepo
+from generator.app import job
 from generator.config import EnvironmentConfig
-from generator.environments import load_environments
+from generator.config.loader import load_environments
+from generator.config.settings import Settings
+from generator.delivery.github import GitHub
 from generator.errors import ModelGitopsError, redact
-from generator.github import GitHub
-from generator.settings import Settings
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Filter
 from generator.webhook.telemetry import Telemetry, replace_section, summary_markdown
@@ -63,7 +64,7 @@ class SelfHosted:
 
     mode = "self-hosted"
 
-    def __init__(self, settings: Settings, sync: Callable[[Settings], Any] = app.sync) -> None:
+    def __init__(self, settings: Settings, sync: Callable[[Settings], Any] = job.sync) -> None:
         self.settings = settings
         self._sync = sync
 

@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.github import GitHub
-from generator.settings import Settings
+from generator.config.settings import Settings
+from generator.delivery.github import GitHub
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Filter
 from generator.webhook.runner import EVENT_TYPE, Actions, FilterHolder, Runner, SelfHosted, Trigger

@@ -81,12 +81,12 @@ def test_missing_sqlite_registry_is_explained(gitops: GitopsRepo) -> None:
 
 
 def test_a_bug_exits_3_with_a_traceback(gitops: GitopsRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import app
+    from generator.app import job
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("unexpected state")
 
-    monkeypatch.setattr(app, "compute", broken)
+    monkeypatch.setattr(job, "compute", broken)
     result = invoke(["plan"], cwd=gitops.worktree)
     assert result.code == 3
     assert "Traceback" in result.err and "RuntimeError: unexpected state" in result.err

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from generator.delivery.github import GitHub
 from generator.errors import GitHubError
-from generator.github import GitHub
 from tests.support.fake_github import FakeGitHub
 from tests.support.servers import free_port
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.environments import parse_environment
+from generator.app.pipeline import render_validated
+from generator.config.loader import parse_environment
+from generator.config.settings import ValidationSettings
 from generator.model import CurrentState
-from generator.pipeline import render_validated
-from generator.plan import plan
-from generator.validate import ValidationSettings
+from generator.plan.planner import plan
 from tests.support.snapshots import snapshot
 
 pytestmark = pytest.mark.e2e

@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from generator import promtool, yamlio
-from generator.environments import parse_environment
+from generator import yamlio
+from generator.config.loader import parse_environment
+from generator.config.settings import ValidationSettings
 from generator.errors import ToolError
 from generator.model import CurrentState
-from generator.plan import plan
+from generator.plan.planner import plan
 from generator.render import render
 from generator.render.argocd import GitSource
 from generator.render.argocd_health import HEALTH_KEY
-from generator.validate import ValidationSettings, validate_tree
+from generator.validate import promtool
+from generator.validate.runner import validate_tree
 from tests.conftest import require
 from tests.support.cli import invoke
 from tests.support.gitops import GitopsRepo

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import metrics, yamlio
-from generator.readings import ReadingRequest
+from generator import yamlio
+from generator.metrics.prometheus import read as read_prometheus
+from generator.model.readings import ReadingRequest
 from tests.conftest import require
 from tests.support.cli import Result, invoke
 from tests.support.gitops import GitopsRepo
@@ -112,7 +113,7 @@ def wait_for_requests(prometheus: Metrics, model: str, minimum: float, **version
     wanted = [ReadingRequest("prod", model, NAMESPACE, model, p, v, 10) for p, v in versions.items()]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        readings = metrics.read(prometheus.url, wanted)
+        readings = read_prometheus(prometheus.url, wanted)
         if all((r := readings.get("prod", model, p)) and r.requests >= minimum for p in versions):
             return
         time.sleep(0.5)

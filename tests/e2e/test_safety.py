@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import workspace
+from generator.gitrepo import workspace
 from tests.e2e.test_sync import environment, sync
 from tests.support.cli import invoke
 from tests.support.gitops import GitopsRepo, git

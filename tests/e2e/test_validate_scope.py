@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import validate_scope, yamlio
-from generator.validate import ValidationSettings, validate_tree
+from generator import yamlio
+from generator.config.settings import ValidationSettings
+from generator.validate import scope
+from generator.validate.runner import validate_tree
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +56,7 @@ BROKEN = {"model-1": {"unknownField": 1}, "model-4": {"modelUri": ""}}  # kubeco
 
 def test_chunked_builds_find_the_same_problems(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = validate_tree(tree(BROKEN), ["dev"], settings(cache_dir))
-    monkeypatch.setattr(validate_scope, "CHUNK", 2)
+    monkeypatch.setattr(scope, "CHUNK", 2)
     chunked = validate_tree(tree(BROKEN), ["dev"], settings(cache_dir))
     assert sorted(chunked) == sorted(whole)
     assert any(p.startswith("dev/model-1 ") for p in whole)

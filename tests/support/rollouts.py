@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from generator import yamlio
 from generator.config import EnvironmentConfig
 from generator.model import CurrentState, Snapshot
-from generator.plan import Plan, plan
-from generator.readings import Reading, Readings
+from generator.model.readings import Reading, Readings
+from generator.plan.planner import Plan, plan
 from generator.render import render
-from generator.state import current_state
+from generator.render.state import current_state
 
 T0 = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.config import json_schema
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.errors import ConfigError
 
 BASE = "namespace: models-prod\nalias: champion\n"

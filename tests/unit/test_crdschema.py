@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from generator import yamlio
-from generator.crdschema import crd_schemas, strict_schema
-from generator.schemas import read_crd
+from generator.validate.crdschema import crd_schemas, strict_schema
+from generator.validate.schemas import read_crd
 from tests.conftest import seldon_crd
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.environments import load_environments, parse_environment
+from generator.config.loader import load_environments, parse_environment
 from generator.errors import ConfigError
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator import gates
 from generator.config.strategy import OfflineGate, OnlineGates
-from generator.readings import Reading
+from generator.model.readings import Reading
+from generator.plan import gates
 
 DEFAULT = OnlineGates()
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from generator.environments import parse_environment
-from generator.guards import PruneRefused, check_removals
+from generator.config.loader import parse_environment
 from generator.model import CurrentState, Deployed
-from generator.plan import plan
+from generator.plan.guards import PruneRefused, check_removals
+from generator.plan.planner import plan
 from tests.support.snapshots import snapshot
 
 DEV = parse_environment("namespace: d\nalias: dev\n", "dev.yaml")

@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import yamlio
-from generator.admission import admission_problems
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.model import CurrentState
-from generator.naming import is_dns_label
-from generator.plan import plan
+from generator.plan.naming import is_dns_label
+from generator.plan.planner import plan
 from generator.render import render
+from generator.validate.admission import admission_problems
 from tests.support.snapshots import snapshot
 
 ENV = parse_environment("namespace: d\nalias: dev\n", "dev.yaml")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
+from generator.delivery.messages import check_template, commit_message
 from generator.errors import ConfigError
-from generator.messages import check_template, commit_message
 from generator.model import CurrentState, Deployed
-from generator.plan import plan
+from generator.plan.planner import plan
 from tests.support.snapshots import snapshot
 
 DEV = parse_environment("namespace: models-dev\nalias: dev\n", "dev.yaml")

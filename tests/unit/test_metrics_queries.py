@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator import metrics
-from generator.readings import ReadingRequest
+from generator.metrics import prometheus
+from generator.model.readings import ReadingRequest
 
 
 def request(deployment: str, predictor: str, label: str | None = "namespace") -> ReadingRequest:
@@ -11,7 +11,7 @@ def request(deployment: str, predictor: str, label: str | None = "namespace") ->
 
 
 def test_one_group_three_queries_over_every_deployment() -> None:
-    queries = metrics.queries([request("fraud", "stable"), request("churn", "canary")])
+    queries = prometheus.queries([request("fraud", "stable"), request("churn", "canary")])
     selector = 'namespace="models-prod",deployment_name=~"churn|fraud"'
     by = "deployment_name, predictor_name, predictor_version"
     metric = "seldon_api_executor_server_requests_seconds"
@@ -23,14 +23,14 @@ def test_one_group_three_queries_over_every_deployment() -> None:
 
 
 def test_namespace_label_can_be_left_out() -> None:
-    assert 'namespace="' not in metrics.queries([request("fraud", "stable", None)])["requests"]
+    assert 'namespace="' not in prometheus.queries([request("fraud", "stable", None)])["requests"]
 
 
 def test_nothing_wanted_reads_nothing_and_no_url_waits() -> None:
-    assert metrics.read(None, []).unavailable == ""
-    assert "no Prometheus URL configured" in metrics.read(None, [request("fraud", "stable")]).unavailable
+    assert prometheus.read(None, []).unavailable == ""
+    assert "no Prometheus URL configured" in prometheus.read(None, [request("fraud", "stable")]).unavailable
 
 
 def test_regex_metacharacters_in_names_are_escaped_for_promql() -> None:
-    query = metrics.queries([request("price-forecaster.v2", "stable")])["requests"]
+    query = prometheus.queries([request("price-forecaster.v2", "stable")])["requests"]
     assert 'deployment_name=~"price-forecaster\\\\.v2"' in query

@@ -7,7 +7,10 @@ import json
 import pytest
 
 from generator.config.monitoring import MonitoringSettings
-from generator.monitoring_checks import (
+from generator.render import promql
+from generator.render.dashboard import dashboard_document, dashboard_json
+from generator.render.monitoring import Subject, prometheus_rule
+from generator.validate.monitoring_checks import (
     dashboard_expressions,
     dashboard_problems,
     dashboard_texts,
@@ -16,9 +19,6 @@ from generator.monitoring_checks import (
     rule_expression_problems,
     substitute_macros,
 )
-from generator.render import promql
-from generator.render.dashboard import dashboard_document, dashboard_json
-from generator.render.monitoring import Subject, prometheus_rule
 
 SUBJECT = Subject("prod", "models-prod", "fraud-detector", "fraud-detector", MonitoringSettings())
 

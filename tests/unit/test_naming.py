@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.naming import is_dns_label, resource_name
+from generator.plan.naming import is_dns_label, resource_name
 
 
 def test_valid_names_are_kept() -> None:

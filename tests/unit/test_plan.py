@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.model import CurrentState, Deployed
-from generator.plan import plan
+from generator.plan.planner import plan
 from tests.support.snapshots import snapshot
 
 DEV = parse_environment("namespace: models-dev\nalias: dev\n", "dev.yaml")
@@ -51,7 +51,7 @@ def test_rejected_model_keeps_its_last_good_files() -> None:
 
 
 def test_names_that_collide_after_sanitising_are_both_rejected() -> None:
-    from generator.naming import resource_name
+    from generator.plan.naming import resource_name
 
     clash = resource_name("Fraud")
     result = plan({"dev": DEV}, snapshot({"Fraud": {"dev": 1}, clash: {"dev": 1}}), CurrentState())

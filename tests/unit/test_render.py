@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from generator import yamlio
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.model import CurrentState
-from generator.plan import plan
+from generator.plan.planner import plan
 from generator.render import render
 from tests.support.golden import assert_golden
 from tests.support.snapshots import snapshot

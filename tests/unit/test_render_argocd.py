@@ -6,10 +6,10 @@ import pytest
 from lupa import lua51  # Argo CD runs health checks in gopher-lua, a Lua 5.1
 
 from generator import yamlio
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.errors import ConfigError
 from generator.model import CurrentState
-from generator.plan import plan
+from generator.plan.planner import plan
 from generator.render import render
 from generator.render.argocd import GitSource, public_url
 from generator.render.argocd_health import HEALTH_KEY

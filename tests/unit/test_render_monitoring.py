@@ -7,13 +7,13 @@ import json
 import pytest
 
 from generator import yamlio
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.errors import ConfigError
 from generator.model import CurrentState, Deployed
-from generator.monitoring_checks import dashboard_problems, dashboard_texts, rule_expression_problems
-from generator.plan import plan
+from generator.plan.planner import plan
 from generator.render import render
 from generator.render.dashboard import dashboard_uid
+from generator.validate.monitoring_checks import dashboard_problems, dashboard_texts, rule_expression_problems
 from tests.support.golden import assert_golden
 from tests.support.snapshots import snapshot
 

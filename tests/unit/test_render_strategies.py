@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from generator import yamlio
-from generator.admission import admission_problems
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
+from generator.validate.admission import admission_problems
 from tests.support.golden import assert_golden
 from tests.support.rollouts import Runs, healthy, readings
 from tests.support.snapshots import snapshot

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from generator import report_md
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
 from generator.model import CurrentState, Deployed
-from generator.plan import plan
-from generator.state import current_state
+from generator.plan.planner import plan
+from generator.render.state import current_state
+from generator.report import markdown
 from tests.support.golden import assert_golden
 from tests.support.rollouts import Runs, healthy, readings
 from tests.support.snapshots import snapshot
@@ -42,7 +42,7 @@ def replace_plan():  # type: ignore[no-untyped-def]
     snap = replace(snap, run_metrics=METRICS)
     result = plan({"dev": DEV, "prod": PROD}, snap, before)
     touched = sorted(f"{c.environment}/{c.model}/seldondeployment.yaml" for c in result.changes)
-    context = report_md.Context(
+    context = markdown.Context(
         before=before,
         run_metrics=METRICS,
         versions=snap.versions,
@@ -54,7 +54,7 @@ def replace_plan():  # type: ignore[no-untyped-def]
 
 def test_plan_markdown_matches_golden() -> None:
     result, touched, context = replace_plan()
-    text = report_md.plan_markdown(result, touched, context)
+    text = markdown.plan_markdown(result, touched, context)
     assert_golden("report_md/plan.md", text)
     assert "### prod (pull request)" in text and "### dev (commit)" in text
     assert "| `fraud-detector` | 7 | 8 | replace (update) | 100% | val_auc 0.918 (+0.006)" in text
@@ -63,14 +63,14 @@ def test_plan_markdown_matches_golden() -> None:
 def test_pull_request_body_matches_golden() -> None:
     result, touched, context = replace_plan()
     prod = [p for p in touched if p.startswith("prod/")]
-    body = report_md.pull_request_body(result, "prod", prod, context, prod)
+    body = markdown.pull_request_body(result, "prod", prod, context, prod)
     assert_golden("report_md/pull_request.md", body)
     assert body.startswith("<!-- model-gitops:prod -->\n")
     assert f"[version 8]({UI}/#/models/fraud-detector/versions/8)" in body
     assert f"[run]({UI}/#/runs/run-fraud-detector-8)" in body
     assert "```mermaid\nflowchart LR\n" in body
     assert "churn-model" not in body, "only the environment's own changes"
-    assert report_md.pull_request_title(result, "prod", prod) == "deploy(prod): fraud-detector 7 -> 8"
+    assert markdown.pull_request_title(result, "prod", prod) == "deploy(prod): fraud-detector 7 -> 8"
 
 
 def test_canary_step_and_rollout_diagram() -> None:
@@ -80,38 +80,38 @@ def test_canary_step_and_rollout_diagram() -> None:
     before = runs.current
     started = runs.run(snapshot({"fraud-detector": {"champion": 8}}, 9), after=timedelta(hours=1))
     touched = ["prod/fraud-detector/seldondeployment.yaml"]
-    context = report_md.Context(before=before, after=current_state(runs.files))
-    body = report_md.pull_request_body(started, "prod", touched, context, touched)
+    context = markdown.Context(before=before, after=current_state(runs.files))
+    body = markdown.pull_request_body(started, "prod", touched, context, touched)
     assert_golden("report_md/pull_request_canary.md", body)
     assert "| canary (" in body and "| 10% (1/3) |" in body
     assert "class n1 current" in body
 
     good = readings("prod", "fraud-detector", stable=healthy(), canary=healthy())
     advanced = runs.run(snapshot({"fraud-detector": {"champion": 8}}, 9), good, after=timedelta(hours=1))
-    text = report_md.plan_markdown(advanced, touched, report_md.Context())
+    text = markdown.plan_markdown(advanced, touched, markdown.Context())
     assert "| 50% (2/3) |" in text
     assert "- `fraud-detector`: canary 8 at 10% -> 50%" in text
 
 
 def test_same_inputs_same_bytes() -> None:
-    first = report_md.plan_markdown(*replace_plan())
-    assert first == report_md.plan_markdown(*replace_plan())
+    first = markdown.plan_markdown(*replace_plan())
+    assert first == markdown.plan_markdown(*replace_plan())
 
 
 def test_registry_text_cannot_inject_markdown_or_html() -> None:
     assert (
-        report_md.cell("a|b <img src=x onerror=alert(1)>\nnext")
+        markdown.cell("a|b <img src=x onerror=alert(1)>\nnext")
         == "a\\|b &lt;img src=x onerror=alert(1)> next"
     )
-    assert report_md._code("x`y|z") == "x'y\\|z"
-    assert report_md._label('say "hi" <b>') == "say #quot;hi#quot; #lt;b#gt;"
+    assert markdown._code("x`y|z") == "x'y\\|z"
+    assert markdown._label('say "hi" <b>') == "say #quot;hi#quot; #lt;b#gt;"
 
 
 def test_links_only_for_http_tracking_uris_and_never_with_credentials() -> None:
     assert (
-        report_md.ui_base("https://user:s3cret@mlflow.example.com:8443/base/")
+        markdown.ui_base("https://user:s3cret@mlflow.example.com:8443/base/")
         == "https://mlflow.example.com:8443/base"
     )
-    assert report_md.ui_base("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
-    assert report_md.ui_base("sqlite:///mlflow.db") is None
-    assert report_md.ui_base("databricks") is None
+    assert markdown.ui_base("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+    assert markdown.ui_base("sqlite:///mlflow.db") is None
+    assert markdown.ui_base("databricks") is None

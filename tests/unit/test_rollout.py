@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from generator.admission import admission_problems
-from generator.environments import parse_environment
-from generator.plan import Plan
-from generator.readings import Readings
+from generator.config.loader import parse_environment
+from generator.model.readings import Readings
+from generator.plan.planner import Plan
+from generator.validate.admission import admission_problems
 from tests.support.rollouts import Runs, healthy, readings, with_metrics
 from tests.support.snapshots import snapshot
 
@@ -169,7 +169,7 @@ def test_alias_back_at_stable_releases_a_hold() -> None:
 
 def test_release_hold_edit_lets_the_next_run_try_again() -> None:
     from generator import yamlio
-    from generator.rollout_state import release_hold
+    from generator.plan.rollout_state import release_hold
 
     runs = started(Runs({"prod": CANARY}))
     runs.run(at(8), BAD, after=STEP)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from generator.environments import parse_environment
-from generator.readings import Readings
-from generator.rollout_report import rollout_rows, rollout_table
+from generator.config.loader import parse_environment
+from generator.model.readings import Readings
+from generator.report.rollout import rollout_rows, rollout_table
 from tests.support.rollouts import Runs, healthy, readings
 from tests.support.snapshots import snapshot
 

@@ -4,7 +4,7 @@ import pytest
 
 from generator.config import Rewrite
 from generator.errors import ModelRejected
-from generator.storage import model_uri
+from generator.plan.storage import model_uri
 
 
 @pytest.mark.parametrize("uri", ["s3://b/m", "gs://b/m", "pvc://claim/m", "azureblob://c/m"])

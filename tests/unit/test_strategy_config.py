@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from generator.config.loader import parse_environment
 from generator.config.strategy import strategy_for
-from generator.environments import parse_environment
 from generator.errors import ConfigError
 
 BASE = "namespace: models-prod\nalias: champion\n"

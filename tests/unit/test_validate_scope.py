@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator import validate_scope, yamlio
-from generator.validate_scope import builds
+from generator import yamlio
+from generator.validate import scope
+from generator.validate.scope import builds
 
 
 def kustomization(resources: list[str], **extra: object) -> bytes:
@@ -23,10 +24,10 @@ def tree(models: int, **changes: bytes) -> dict[str, bytes]:
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate_scope, "CHUNK", 2)
+    monkeypatch.setattr(scope, "CHUNK", 2)
 
 
-def resources_of(build: validate_scope.Build) -> list[str]:
+def resources_of(build: scope.Build) -> list[str]:
     return yamlio.load(build.files["kustomization.yaml"].decode())["resources"]
 
 

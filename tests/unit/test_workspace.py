@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator import workspace
+from generator.gitrepo import workspace
 
 
 def test_write_tree_adds_changes_and_deletes_only_managed(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from generator.environments import parse_environment
+from generator.config.loader import parse_environment
+from generator.delivery.writeback import Delivered, Proposal, deployment_state, deployment_tags
 from generator.model import CurrentState, Deployed, Snapshot
-from generator.plan import plan
-from generator.writeback import Delivered, Proposal, deployment_state, deployment_tags
+from generator.plan.planner import plan
 from tests.support.rollouts import Runs
 from tests.support.snapshots import snapshot
 

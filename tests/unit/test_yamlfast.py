@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import yamlfast, yamlio
+from generator import yamlio
+from generator.yamlio import fast
 
 ROOT = Path(__file__).resolve().parents[2]
 # Characters that change a scalar's style: indicators, quotes, spaces, digits, `:` and `#`.
@@ -75,10 +76,10 @@ def test_multi_line_text_is_a_literal_block() -> None:
 
 
 def test_shapes_it_does_not_write_fall_back_to_ruamel() -> None:
-    fast = yamlfast.FastDumper(lambda _: True, lambda _: True)
+    dumper = fast.FastDumper(lambda _: True, lambda _: True)
     for document in [{"a": None}, {"a": 1.5}, {"a": [[1]]}, {"a": "é"}, {"a": "x\x07"}, ["top", "list"]]:
-        with pytest.raises(yamlfast.Unsupported):
-            fast.dump(document)
+        with pytest.raises(fast.Unsupported):
+            dumper.dump(document)
         assert yamlio.dump(document) == yamlio.dump_with_ruamel(document)
 
 

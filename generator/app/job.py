@@ -1,0 +1,93 @@
+"""One sync, end to end: read, plan, render, validate, write, commit, push.
+
+Entry points (the CLI, the demo) build a `Settings` and call `compute()` for a dry run or
+`sync()` for the real thing; both run the same code up to the point of writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import gitrepo, timing
+from generator.app import traffic
+from generator.app.pipeline import artifact_reasons, render_validated
+from generator.config.loader import load_environments
+from generator.config.settings import Settings
+from generator.delivery import flow
+from generator.delivery.argocd_source import argocd_source, managed_directories
+from generator.gitrepo import workspace
+from generator.model import CurrentState, Snapshot
+from generator.plan import guards
+from generator.plan.planner import Plan, plan
+from generator.plan.quarantine import quarantine
+from generator.render.state import current_state
+from generator.report import plain
+
+
+@dataclass(frozen=True)
+class Computed:
+    """What a run would write, next to what Git has."""
+
+    plan: Plan
+    current: CurrentState
+    desired: dict[str, bytes]
+    changed: list[str]
+    snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    computed: Computed
+    commit: str | None
+    pushed: bool
+    delivered: flow.Delivery | None = None
+
+    @property
+    def message(self) -> str:
+        if self.delivered is not None:
+            return self.delivered.message
+        return plain.commit_message(self.computed.plan, self.computed.changed)
+
+
+def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
+    """Plan and render every selected environment of the repository at `root`, validated."""
+    environments = load_environments(root / settings.environments_dir, settings.only or None)
+    with timing.phase("state"):
+        tree = workspace.read_tree(root / settings.rendered_dir)
+        current = current_state(tree)
+    with timing.phase("registry"):
+        snapshot = traffic.read_snapshot(settings, environments, current)
+    with timing.phase("metrics"):
+        readings = traffic.read_readings(settings, environments, current)
+    with timing.phase("plan+render"):
+        the_plan = plan(environments, snapshot, current, readings, traffic.clock(settings))
+        deployed_counts = {env: len(current.deployed.get(env, {})) for env in environments}
+        guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
+    if settings.check_artifacts:
+        with timing.phase("artifacts"):
+            the_plan = quarantine(
+                the_plan, current, artifact_reasons(the_plan, current, settings.tracking_uri)
+            )
+    with timing.phase("validate"):
+        validation = settings.validation if validate else None
+        argocd = argocd_source(settings, root)
+        the_plan, desired = render_validated(the_plan, current, environments, validation, argocd)
+    owned = managed_directories(the_plan, desired)
+    managed = {path: content for path, content in tree.items() if path.split("/")[0] in owned}
+    changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
+    return Computed(the_plan, current, desired, changed, snapshot)
+
+
+def sync(settings: Settings) -> SyncResult:
+    """Write and commit what changed, push race-safely, keep pull requests in step, tag MLflow.
+
+    `generator.delivery.flow` delivers; when the remote moved it re-plans with `compute` on the new head.
+    """
+    repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
+    gitrepo.discard_uncommitted(repo, [settings.rendered_dir])
+    delivered = flow.deliver(settings, repo, lambda root: compute(settings, root))
+    computed, commit = delivered.computed, delivered.commit
+    if commit is not None:
+        traffic.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
+    return SyncResult(computed, commit, delivered.pushed, delivered)

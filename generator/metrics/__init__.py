@@ -1,0 +1,1 @@
+"""Metrics from the cluster: `prometheus` is the only module that talks to Prometheus."""

@@ -1,0 +1,127 @@
+"""Rollout state as Git records it: `model-gitops.io/rollout-*` annotations of a SeldonDeployment.
+
+Parsing and writing those annotations, the predictor names of each strategy, which predictors
+need Prometheus readings (deployments mid-rollout, and A/B tests for `status`), and the
+release of a hold by editing the annotations. Pure: plain data in, plain data out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from generator.config import EnvironmentConfig
+from generator.config.strategy import strategy_for
+from generator.model import CurrentState, Deployed
+from generator.model.layout import ANNOTATION_PREFIX
+from generator.model.readings import ReadingRequest
+
+KEY = f"{ANNOTATION_PREFIX}rollout-"
+STRATEGY, STABLE, CANDIDATE = f"{KEY}strategy", f"{KEY}stable", f"{KEY}candidate"
+STEP, STARTED, GATE = f"{KEY}step", f"{KEY}step-started", f"{KEY}gate"
+HOLD, HOLD_REASON = f"{KEY}hold", f"{KEY}hold-reason"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+ROLES = {
+    "replace": ("default", ""),
+    "canary": ("stable", "canary"),
+    "shadow": ("stable", "shadow"),
+    "ab": ("champion", "challenger"),
+}
+GATED = ("canary", "shadow")
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class State:
+    """The rollout annotations of a deployed SeldonDeployment, parsed."""
+
+    version: str = ""
+    strategy: str = ""
+    candidate: str = ""
+    step: str = ""
+    started: str = ""
+    gate: str = ""
+    hold: str = ""
+    hold_reason: str = ""
+
+    @classmethod
+    def of(cls, deployed: Deployed | None) -> State:
+        if deployed is None:
+            return cls()
+        get = deployed.annotations.get
+        return cls(
+            deployed.version,
+            get(STRATEGY, ""),
+            get(CANDIDATE, ""),
+            get(STEP, ""),
+            get(STARTED, ""),
+            get(GATE, ""),
+            get(HOLD, ""),
+            get(HOLD_REASON, ""),
+        )
+
+    @property
+    def weight(self) -> int:
+        return int(self.step) if self.step.isdigit() else 0
+
+    @property
+    def in_progress(self) -> bool:
+        return bool(self.candidate) and self.strategy in ROLES
+
+    def held(self) -> dict[str, str]:
+        """The hold annotations as they are (kept while the same candidate is aliased)."""
+        kept = {GATE: self.gate, HOLD: self.hold, HOLD_REASON: self.hold_reason}
+        return {key: value for key, value in kept.items() if value}
+
+
+def reading_requests(
+    environments: dict[str, EnvironmentConfig], current: CurrentState, include_ab: bool = False
+) -> list[ReadingRequest]:
+    """The predictors whose readings the next decisions (or `status`) need."""
+    wanted = []
+    for env, config in sorted(environments.items()):
+        for model, deployed in sorted(current.deployed.get(env, {}).items()):
+            state = State.of(deployed)
+            kinds = (*GATED, "ab") if include_ab else GATED
+            if not state.in_progress or state.strategy not in kinds:
+                continue
+            online = strategy_for(config, model).online
+            main, second = ROLES[state.strategy]
+            for role, version in ((main, deployed.version), (second, state.candidate)):
+                wanted.append(
+                    ReadingRequest(
+                        env,
+                        model,
+                        config.namespace,
+                        deployed.directory,
+                        role,
+                        version,
+                        online.window_seconds,
+                        online.namespace_label,
+                    )
+                )
+    return wanted
+
+
+HOLD_KEYS = (HOLD, HOLD_REASON)
+
+
+def release_hold(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The document without its hold annotations, and the version that was held ("" if none)."""
+    metadata = document.get("metadata") or {}
+    annotations = dict(metadata.get("annotations") or {})
+    held = str(annotations.get(HOLD, ""))
+    for key in HOLD_KEYS:
+        annotations.pop(key, None)
+    return {**document, "metadata": {**metadata, "annotations": annotations}}, held

@@ -1,0 +1,96 @@
+"""Human-readable text of a plan: terminal output, commit messages, status tables. Pure.
+
+One renderer for every place a plan is shown, so the terminal, the commit and (later) the pull
+request body say the same thing.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from generator.model import CurrentState
+from generator.plan.planner import Change, Plan
+
+SYMBOLS = {"deploy": "+", "update": "~", "remove": "-", "reject": "!", "config": "~"}
+SYMBOLS |= {kind: "~" for kind in ("start", "restart", "advance", "promote", "abort", "release")}
+SYMBOLS |= {"rollback": "!", "hold": "!", "wait": "="}  # rollouts (generator.plan.rollout)
+
+
+def changed_directories(touched: list[str]) -> set[tuple[str, str]]:
+    return {(p.split("/")[0], p.split("/")[1]) for p in touched if p.count("/") >= 2}
+
+
+def all_changes(plan: Plan, touched: list[str]) -> list[Change]:
+    """Version changes plus models whose manifests changed for other reasons (configuration)."""
+    changes = plan.changes
+    versioned = {(c.environment, c.model) for c in changes}
+    directories = changed_directories(touched)  # once: touched can hold thousands of paths
+    for env_name, env_plan in plan.environments.items():
+        for target in env_plan.targets:
+            key = (env_name, target.directory)
+            if key in directories and (env_name, target.model) not in versioned:
+                changes.append(Change(env_name, target.model, "config", to_version=target.version.version))
+    return sorted(changes, key=lambda c: (c.environment, c.model))
+
+
+def describe(change: Change) -> str:
+    if change.kind == "config":
+        return f"update({change.environment}): {change.model} {change.to_version} (manifest settings)"
+    return change.describe()
+
+
+def plan_text(plan: Plan, touched: list[str]) -> str:
+    changes = all_changes(plan, touched)
+    lines = []
+    for env_name in plan.environments:
+        env_changes = [c for c in changes if c.environment == env_name]
+        rejections = [c for c in plan.rejections if c.environment == env_name]
+        waits = [c for c in plan.waits if c.environment == env_name]
+        if not env_changes and not rejections and not waits:
+            lines.append(f"{env_name}: no changes")
+            continue
+        lines.append(f"{env_name}:")
+        lines += [f"  {SYMBOLS[c.kind]} {describe(c).split(': ', 1)[1]}" for c in [*env_changes, *waits]]
+        lines += [f"  ! {c.model}: {c.reason}" for c in rejections]
+    lines += [f"warning: {warning}" for warning in plan.warnings]
+    return "\n".join(lines)
+
+
+def commit_message(plan: Plan, touched: list[str]) -> str:
+    changes = all_changes(plan, touched)
+    body = [describe(c) for c in changes] or ["re-render manifests"]
+    if len(body) == 1:
+        return body[0] + "\n"
+    environments = sorted({c.environment for c in changes})
+    subject = f"model-gitops: {len(changes)} changes in {', '.join(environments)}"
+    return subject + "\n\n" + "\n".join(body) + "\n"
+
+
+def file_diff(before: dict[str, bytes], after: dict[str, bytes], paths: list[str]) -> str:
+    """A unified diff of the rendered files that change."""
+    chunks: list[str] = []
+    for path in paths:
+        old = before.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
+        new = after.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
+        chunks += difflib.unified_diff(old, new, f"a/rendered/{path}", f"b/rendered/{path}")
+    return "".join(chunks)
+
+
+def status_table(current: CurrentState, environments: list[str], pending: dict[tuple[str, str], str]) -> str:
+    """Model x environment -> deployed version (and the alias target when it differs)."""
+    models = sorted({m for env in current.deployed.values() for m in env} | {m for _, m in pending})
+    header = ["MODEL", *environments]
+    rows = [header]
+    for model in models:
+        row = [model]
+        for env in environments:
+            deployed = current.deployed.get(env, {}).get(model)
+            cell = deployed.version if deployed else "-"
+            wanted = pending.get((env, model))
+            if wanted is not None and wanted != cell:
+                cell = f"{cell} -> {wanted}"
+            row.append(cell)
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,155 @@
+"""Validate a rendered tree before anything reaches Git.
+
+For every environment: `kubectl kustomize` builds it, Seldon's admission rules run on the
+built SeldonDeployments, and one kubeconform `-strict` run checks all built output against the
+Kubernetes and CRD schemas. Monitoring resources get promtool, PromQL parsing and a dashboard
+load-back (`monitoring_checks`). `rendered/argocd` is built and kubeconform-checked like an
+environment, plus its `argocd-cm` patch. Problems name environment, resource and field.
+With `previous` (what rendered/ already holds), only what changed is built and checked; large
+environments are built in chunks (`validate_scope`), since kustomize slows down quadratically,
+and the kustomize runs go on in the background while the built environments are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from generator import yamlio
+from generator.config.settings import ValidationSettings
+from generator.model.layout import ARGOCD_DIR
+from generator.validate import schemas, scope, tools
+from generator.validate.admission import admission_problems
+from generator.validate.monitoring_checks import monitoring_problems
+
+KUSTOMIZE_WORKERS = min(4, os.cpu_count() or 1)
+
+
+def validate_tree(
+    files: dict[str, bytes],
+    environments: list[str],
+    settings: ValidationSettings,
+    previous: Mapping[str, bytes] | None = None,
+) -> list[str]:
+    """Problems found in the `environments` of a rendered tree (paths relative to rendered/).
+
+    With `previous`, files identical to it were validated when written and are not checked again.
+    """
+    argocd = [ARGOCD_DIR] if any(p.startswith(f"{ARGOCD_DIR}/") for p in files) else []
+    environments = sorted({*environments, *argocd})
+    builds = [b for env in environments for b in scope.builds(files, env, previous)]
+    with (
+        tempfile.TemporaryDirectory(prefix="model-gitops-validate-") as temporary,
+        ThreadPoolExecutor(KUSTOMIZE_WORKERS) as pool,
+    ):
+        root = Path(temporary)
+        # kustomize runs in the background while the checks of the environments built so far run.
+        running = [(build.env, pool.submit(build_one, root, build, settings)) for build in builds]
+        build_problems: list[str] = []
+        checks: list[str] = []
+        outputs: list[Path] = []
+        for env in environments:
+            built = [future.result() for name, future in running if name == env]
+            build_problems += [result for result in built if isinstance(result, str)]
+            env_outputs = [result for result in built if isinstance(result, Path)]
+            outputs += env_outputs
+            admitted: list[str] = []
+            found = monitoring(env, _streamed(env, env_outputs, admitted), settings, root)
+            checks += admitted + found
+        problems = build_problems + checks
+        problems += kubeconform([*outputs, *_argocd_patches(root)], settings, root)
+    return problems
+
+
+def monitoring(
+    env: str, documents: Iterable[object], settings: ValidationSettings, workdir: Path
+) -> list[str]:
+    return monitoring_problems(env, documents, settings.promtool, workdir / "monitoring" / env)
+
+
+def _streamed(env: str, outputs: list[Path], admitted: list[str]) -> Iterator[object]:
+    """The built documents one chunk at a time (thousands at once cost ~100 MB), admission on the way."""
+    for output in outputs:
+        for document in yamlio.load_all(output.read_text("utf-8")):
+            admitted.extend(admission(env, [document]))
+            yield document
+
+
+def _argocd_patches(root: Path) -> list[Path]:
+    """Files of rendered/argocd that are not kustomize resources (the `argocd-cm` patch)."""
+    return sorted(root.glob(f"rendered/*/{ARGOCD_DIR}/*-patch.yaml"))
+
+
+def build_one(root: Path, build: scope.Build, settings: ValidationSettings) -> Path | str:
+    """Run one build under `root/rendered/<index>/<env>`: its output file, or the problem."""
+    directory = root / "rendered" / str(build.index) / build.env
+    for path, content in build.files.items():
+        (directory / path).parent.mkdir(parents=True, exist_ok=True)
+        (directory / path).write_bytes(content)
+    result = tools.run([settings.kubectl, "kustomize", str(directory)])
+    if result.returncode != 0:
+        return f"{build.env}: kustomize build failed: {_first_lines(result.stderr)}"
+    output = root / "built" / str(build.index) / f"{build.env}.yaml"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(result.stdout, "utf-8")
+    return output
+
+
+def admission(env: str, documents: list[object]) -> list[str]:
+    problems = []
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") == "SeldonDeployment":
+            name = (document.get("metadata") or {}).get("name")
+            problems += [f"{env}/{name}: {p}" for p in admission_problems(document)]
+    return problems
+
+
+def kubeconform(built: list[Path], settings: ValidationSettings, workdir: Path) -> list[str]:
+    if not built:
+        return []
+    generated = schemas.generate(settings.crds, settings.cache_dir) if settings.crds else None
+    locations = list(settings.schema_locations)
+    if generated is not None:
+        locations.append(schemas.location(generated))
+    args = [
+        settings.kubeconform,
+        "-strict",
+        "-output",
+        "json",
+        "-kubernetes-version",
+        settings.kubernetes_version,
+    ]
+    for location in locations:
+        args += ["-schema-location", location]
+    result = tools.run([*args, *[str(path) for path in built]], cwd=workdir)
+    return _kubeconform_problems(result.stdout, result.stderr, result.returncode)
+
+
+def _kubeconform_problems(stdout: str, stderr: str, returncode: int) -> list[str]:
+    try:
+        report = json.loads(stdout) if stdout.strip() else {"resources": []}
+    except json.JSONDecodeError:
+        return [f"kubeconform failed: {_first_lines(stdout + stderr)}"]
+    problems = []
+    for resource in report.get("resources") or []:
+        if resource.get("status") in ("statusValid", "statusSkipped"):
+            continue
+        env = Path(resource.get("filename", "?")).stem
+        message = _short_kubeconform_message(resource.get("msg", ""))
+        problems.append(f"{env}/{resource.get('name')} ({resource.get('kind')}): {message}")
+    if returncode != 0 and not problems:
+        problems.append(f"kubeconform failed: {_first_lines(stdout + stderr)}")
+    return problems
+
+
+def _short_kubeconform_message(message: str) -> str:
+    marker = "- at "
+    return message[message.index(marker) + len(marker) :] if marker in message else message
+
+
+def _first_lines(text: str, count: int = 3) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[:count])

@@ -1,0 +1,75 @@
+"""Schema locations for kubeconform, including schemas generated from CRDs.
+
+CRDs are read from local files or downloaded from https URLs (cached), converted by
+`crdschema`, and written under a cache directory that is then added as one more kubeconform
+`-schema-location`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.request
+from pathlib import Path
+
+from generator import yamlio
+from generator.errors import ConfigError
+from generator.gitrepo.workspace import write_atomic
+from generator.validate.crdschema import crd_schemas
+
+GENERATED_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
+
+
+def generate(crds: list[str], cache: Path) -> Path:
+    """Convert every CRD in `crds` into kubeconform schemas under a directory; return it."""
+    texts = [read_crd(source, cache) for source in crds]
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    target = cache / "schemas" / digest
+    if (target / ".complete").is_file():
+        return target
+    for source, text in zip(crds, texts, strict=False):
+        for document in _documents(source, text):
+            for path, schema in crd_schemas(document).items():
+                write_atomic(target / path, json.dumps(schema, sort_keys=True).encode())
+    write_atomic(target / ".complete", b"")
+    return target
+
+
+def location(directory: Path) -> str:
+    return f"{directory}/{GENERATED_TEMPLATE}"
+
+
+def read_crd(source: str, cache: Path) -> str:
+    if source.startswith("https://"):
+        return _download(source, cache)
+    path = Path(source)
+    if not path.is_file():
+        raise ConfigError(f"CRD file {source} not found", "pass an existing file or an https URL to --crd")
+    return path.read_text("utf-8")
+
+
+def _download(url: str, cache: Path) -> str:
+    cached = cache / "crds" / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".yaml")
+    if cached.is_file():
+        return cached.read_text("utf-8")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - https only
+            text = response.read().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"could not download CRD {url} ({exc})",
+            "pass a local copy with --crd FILE (or MODEL_GITOPS_CRDS)",
+        ) from None
+    write_atomic(cached, text.encode())
+    return text
+
+
+def _documents(source: str, text: str) -> list[dict[str, object]]:
+    try:
+        documents = yamlio.load_all(text)
+    except yamlio.YAMLError as exc:
+        raise ConfigError(f"CRD {source} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    crds = [d for d in documents if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+    if not crds:
+        raise ConfigError(f"{source} holds no CustomResourceDefinition")
+    return crds
