@@ -31,13 +31,16 @@ def main(argv: list[str] | None = None) -> int:
 
     import mlflow  # noqa: F401 - imported here so its cost is reported as startup
 
-    from generator import registry, timing
+    from generator import timing
+    from generator.app.sources import LiveSources
     from generator.cli.main import run
+    from generator.cli.wiring import Wiring
 
+    wiring = Wiring()
     if args.reader == "naive":
         from benchmarks import naive
 
-        registry.read_snapshot = naive.read_snapshot  # type: ignore[assignment]
+        wiring = Wiring(sources=lambda settings: LiveSources(settings, reader=naive.read_snapshot))
     startup = time.perf_counter() - STARTED
     command = [
         "sync",
@@ -51,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     out, err = io.StringIO(), io.StringIO()
     with timing.recording() as phases, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         begin = time.perf_counter()
-        code = run(command)
+        code = run(command, wiring)
         sync_seconds = time.perf_counter() - begin
     result = {
         "code": code,

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import gitrepo, timing
-from generator.app import traffic
+from generator.app import holds
 from generator.app.pipeline import artifact_reasons, render_validated
+from generator.app.sources import LiveSources, Sources
 from generator.config.loader import load_environments
 from generator.config.settings import Settings
 from generator.delivery import flow
@@ -50,18 +51,25 @@ class SyncResult:
         return plain.commit_message(self.computed.plan, self.computed.changed)
 
 
-def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
-    """Plan and render every selected environment of the repository at `root`, validated."""
+def compute(
+    settings: Settings, root: Path, validate: bool = True, sources: Sources | None = None
+) -> Computed:
+    """Plan and render every selected environment of the repository at `root`, validated.
+
+    `sources` is what the run reads besides the repository (default: MLflow, Prometheus and the
+    clock that `settings` name).
+    """
+    sources = sources or LiveSources(settings)
     environments = load_environments(root / settings.environments_dir, settings.only or None)
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
         current = current_state(tree)
     with timing.phase("registry"):
-        snapshot = traffic.read_snapshot(settings, environments, current)
+        snapshot = sources.snapshot(environments, current)
     with timing.phase("metrics"):
-        readings = traffic.read_readings(settings, environments, current)
+        readings = sources.readings(environments, current)
     with timing.phase("plan+render"):
-        the_plan = plan(environments, snapshot, current, readings, traffic.clock(settings))
+        the_plan = plan(environments, snapshot, current, readings, sources.now())
         deployed_counts = {env: len(current.deployed.get(env, {})) for env in environments}
         guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
     if settings.check_artifacts:
@@ -79,15 +87,16 @@ def compute(settings: Settings, root: Path, validate: bool = True) -> Computed:
     return Computed(the_plan, current, desired, changed, snapshot)
 
 
-def sync(settings: Settings) -> SyncResult:
+def sync(settings: Settings, sources: Sources | None = None) -> SyncResult:
     """Write and commit what changed, push race-safely, keep pull requests in step, tag MLflow.
 
     `generator.delivery.flow` delivers; when the remote moved it re-plans with `compute` on the new head.
     """
+    sources = sources or LiveSources(settings)
     repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
     gitrepo.discard_uncommitted(repo, [settings.rendered_dir])
-    delivered = flow.deliver(settings, repo, lambda root: compute(settings, root))
+    delivered = flow.deliver(settings, repo, lambda root: compute(settings, root, sources=sources))
     computed, commit = delivered.computed, delivered.commit
     if commit is not None:
-        traffic.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
+        holds.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
     return SyncResult(computed, commit, delivered.pushed, delivered)

@@ -10,15 +10,15 @@ from typing import Any
 import click
 
 from generator import config
-from generator.app import job, traffic
+from generator.app import job
+from generator.app.status import status_report
 from generator.cli.delivery_options import delivery_options
 from generator.cli.options import build_settings, common_options
 from generator.cli.summary import plan_markdown, show_delivery
-from generator.config.loader import load_environments
+from generator.cli.wiring import sources_for
 from generator.delivery.argocd_source import managed_directories
 from generator.errors import ValidationFailed
 from generator.gitrepo import open_worktree, workspace
-from generator.render.state import current_state
 from generator.report import plain
 from generator.validate import crdschema, schemas
 from generator.validate.runner import validate_tree
@@ -53,7 +53,7 @@ def plan(diff: bool, detailed_exitcode: bool, check: bool, output_format: str, *
     """Show what a sync would change, per environment, without writing anything."""
     settings = build_settings(**options)
     root = _root(settings)
-    computed = job.compute(settings, root)
+    computed = job.compute(settings, root, sources=sources_for(settings))
     if output_format == "markdown":
         click.echo(plan_markdown(settings, computed, diff), nl=False)
     else:
@@ -76,7 +76,7 @@ def render(**options: Any) -> None:
     """Render and validate into rendered/ without committing."""
     settings = build_settings(**options)
     root = _root(settings)
-    computed = job.compute(settings, root)
+    computed = job.compute(settings, root, sources=sources_for(settings))
     touched = workspace.write_tree(
         root / settings.rendered_dir, computed.desired, managed_directories(computed.plan, computed.desired)
     )
@@ -101,7 +101,7 @@ def sync(**options: Any) -> None:
     model versions are tagged in MLflow with their deployment state (unless --no-write-back).
     """
     settings = build_settings(**options)
-    result = job.sync(settings)
+    result = job.sync(settings, sources_for(settings))
     click.echo(plain.plan_text(result.computed.plan, result.computed.changed))
     if result.commit:
         click.echo(f"committed {result.commit[:12]}: {result.message.splitlines()[0]}")
@@ -139,20 +139,7 @@ def validate(**options: Any) -> None:
 def status(**options: Any) -> None:
     """Table of model x environment -> deployed version (and where its alias points now)."""
     settings = build_settings(**options)
-    root = _root(settings)
-    environments = load_environments(root / settings.environments_dir, settings.only or None)
-    current = current_state(workspace.read_tree(root / settings.rendered_dir))
-    snapshot = traffic.read_snapshot(settings, environments, current)
-    pending = {}
-    for env, cfg in environments.items():
-        for model in snapshot.models:
-            version = snapshot.aliased(model, cfg.alias)
-            if version is not None and cfg.models.selects(model):
-                pending[(env, model)] = version.version
-    click.echo(plain.status_table(current, sorted(environments), pending))
-    rollouts = traffic.status_text(settings, environments, current, snapshot)
-    if rollouts:
-        click.echo(f"\n{rollouts}")
+    click.echo(status_report(settings, _root(settings), sources_for(settings)))
 
 
 @click.command()

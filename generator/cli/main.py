@@ -13,6 +13,7 @@ import click
 
 from generator import __version__
 from generator.cli import commands, demo, rollout, webhook
+from generator.cli.wiring import Wiring
 from generator.errors import ModelGitopsError, redact
 
 EXIT_ERROR = 1
@@ -37,10 +38,13 @@ for command in [*commands.COMMANDS, demo.demo, rollout.release_hold, webhook.web
     cli.add_command(command)
 
 
-def run(args: list[str] | None = None) -> int:
-    """Run the CLI with `args` (default: sys.argv) and return the exit code."""
+def run(args: list[str] | None = None, wiring: Wiring | None = None) -> int:
+    """Run the CLI with `args` (default: sys.argv) and return the exit code.
+
+    `wiring` replaces what a run reads (tests, the benchmark); default: the live sources.
+    """
     try:
-        cli.main(args=args, prog_name="model-gitops", standalone_mode=False)
+        cli.main(args=args, prog_name="model-gitops", standalone_mode=False, obj=wiring or Wiring())
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except click.exceptions.Exit as exc:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from generator.app import traffic
+from generator.app import holds
 from generator.cli.options import build_settings, common_options
 
 
@@ -29,7 +29,7 @@ def release_hold(model: str, **options: Any) -> None:
     is reviewable like any rollout step. The next sync runs the gates again from the first step.
     """
     settings = build_settings(**options)
-    result = traffic.release(settings, model)
+    result = holds.release(settings, model)
     for env, version in result.released:
         click.echo(f"{env}: released {model} {version}")
     if result.commit:

@@ -1,0 +1,97 @@
+"""What a run reads from the outside world, behind one seam: the registry snapshot, Prometheus
+readings and the clock.
+
+`compute` takes a `Sources` (the way pip-tools passes a repository into its resolver), so tests
+and the benchmark pass their own instead of patching modules. `LiveSources` is the real one:
+
+- the registry snapshot holds the environments' aliases plus A/B challenger aliases, the
+  deployed (stable and candidate) versions, and run metrics when an offline gate is configured;
+- Prometheus readings only for deployments mid-rollout (A/B too for `status`);
+- the clock is `Settings.now` (`--now` / `MODEL_GITOPS_NOW`) or the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from generator import registry
+from generator.config import EnvironmentConfig
+from generator.config.settings import Settings
+from generator.config.strategy import strategy_for
+from generator.metrics import prometheus
+from generator.model import CurrentState, Snapshot
+from generator.model.readings import Readings
+from generator.plan.rollout_state import State, reading_requests
+
+SnapshotReader = Callable[..., Snapshot]  # the signature of `generator.registry.read_snapshot`
+
+
+class Sources(Protocol):
+    """Everything a run reads besides the repository."""
+
+    def snapshot(self, environments: dict[str, EnvironmentConfig], current: CurrentState) -> Snapshot: ...
+
+    def readings(
+        self, environments: dict[str, EnvironmentConfig], current: CurrentState, include_ab: bool = False
+    ) -> Readings: ...
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class LiveSources:
+    """MLflow, Prometheus and the clock as `Settings` name them. `reader` is swappable."""
+
+    settings: Settings
+    reader: SnapshotReader = registry.read_snapshot
+
+    def snapshot(self, environments: dict[str, EnvironmentConfig], current: CurrentState) -> Snapshot:
+        return self.reader(
+            self.settings.tracking_uri,
+            aliases(environments),
+            lambda name: any(config.models.selects(name) for config in environments.values()),
+            deployed=deployed_versions(current),
+            run_metrics=needs_run_metrics(environments),
+        )
+
+    def readings(
+        self, environments: dict[str, EnvironmentConfig], current: CurrentState, include_ab: bool = False
+    ) -> Readings:
+        """Prometheus readings of the deployments mid-rollout (no request when there are none)."""
+        requests = reading_requests(environments, current, include_ab)
+        return prometheus.read(self.settings.prometheus_url, requests)
+
+    def now(self) -> datetime:
+        return self.settings.now or datetime.now(UTC)
+
+
+def aliases(environments: dict[str, EnvironmentConfig]) -> set[str]:
+    """Every alias a run needs: each environment's, and A/B challengers (overrides included)."""
+    found = {config.alias for config in environments.values()}
+    for config in environments.values():
+        strategies = [config.strategy, *(o.strategy for o in config.overrides.values() if o.strategy)]
+        found |= {s.challenger for s in strategies if s.challenger}
+    return found
+
+
+def deployed_versions(current: CurrentState) -> set[tuple[str, str]]:
+    """(model, version) of every deployed stable and candidate version."""
+    versions = set()
+    for deployments in current.deployed.values():
+        for model, deployed in deployments.items():
+            versions.add((model, deployed.version))
+            candidate = State.of(deployed).candidate
+            if candidate:
+                versions.add((model, candidate))
+    return versions
+
+
+def needs_run_metrics(environments: dict[str, EnvironmentConfig]) -> bool:
+    return any(
+        strategy_for(config, model).offline
+        for config in environments.values()
+        for model in ["", *config.overrides]
+    )
