@@ -22,10 +22,10 @@ def shared_dir() -> Path:
 
 def seldon_crd() -> str:
     """The Seldon CRD: the offline copy in ../shared, else its public location (connected CI)."""
-    from generator.config.settings import SELDON_CRD_URL
+    from generator.targets.seldon_v1 import CRD_URL
 
     local = shared_dir() / "crds" / "machinelearning.seldon.io_seldondeployments.yaml"
-    return str(local) if local.is_file() else SELDON_CRD_URL
+    return str(local) if local.is_file() else CRD_URL
 
 
 @pytest.fixture(scope="session", autouse=True)

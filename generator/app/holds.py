@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import gitrepo, yamlio
+from generator import gitrepo, targets, yamlio
 from generator.config.settings import Settings
 from generator.errors import ModelGitopsError
 from generator.gitrepo import workspace
-from generator.model.layout import SELDON_FILE
 from generator.plan.planner import Plan
 from generator.plan.rollout_state import HOLD, release_hold
 from generator.registry.writer import tag_versions
@@ -63,7 +62,7 @@ def release(settings: Settings, model: str) -> Released:
             continue
         if not deployed.annotations.get(HOLD):
             continue
-        path = f"{env}/{deployed.directory}/{SELDON_FILE}"
+        path = serving_file(current.files, env, deployed.directory)
         document, held = release_hold(yamlio.load(current.files[path].decode("utf-8")))
         workspace.write_atomic(rendered / path, yamlio.dump(document).encode())
         released.append((env, held))
@@ -76,3 +75,9 @@ def release(settings: Settings, model: str) -> Released:
     if settings.push and commit is not None:
         gitrepo.push(repo, settings.remote, settings.branch)
     return Released(commit, released, settings.push and commit is not None)
+
+
+def serving_file(files: dict[str, bytes], env: str, directory: str) -> str:
+    """The path of a deployed model's serving document, whichever target rendered it."""
+    paths = [f"{env}/{directory}/{t.file_name}" for t in targets.TARGETS.values()]
+    return next(p for p in paths if p in files)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from generator import gitrepo, timing
 from generator.app import holds
+from generator.app.environments import load_selected
 from generator.app.pipeline import artifact_reasons, render_validated
 from generator.app.sources import LiveSources, Sources
-from generator.config.loader import load_environments
 from generator.config.settings import Settings
 from generator.delivery import flow
 from generator.delivery.argocd_source import argocd_source, managed_directories
@@ -60,7 +60,7 @@ def compute(
     clock that `settings` name).
     """
     sources = sources or LiveSources(settings)
-    environments = load_environments(root / settings.environments_dir, settings.only or None)
+    environments = load_selected(settings, root)
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
         current = current_state(tree)

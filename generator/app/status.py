@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.app.environments import load_selected
 from generator.app.sources import LiveSources, Sources
-from generator.config.loader import load_environments
 from generator.config.settings import Settings
 from generator.gitrepo import workspace
 from generator.render.state import current_state
@@ -17,7 +17,7 @@ from generator.report.rollout import rollout_rows, rollout_table
 def status_report(settings: Settings, root: Path, sources: Sources | None = None) -> str:
     """The `status` text of the repository at `root`."""
     sources = sources or LiveSources(settings)
-    environments = load_environments(root / settings.environments_dir, settings.only or None)
+    environments = load_selected(settings, root)
     current = current_state(workspace.read_tree(root / settings.rendered_dir))
     snapshot = sources.snapshot(environments, current)
     pending = {}

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
+from generator import targets
 from generator.cli.delivery_options import delivery_settings
 from generator.config.settings import (
     CATALOG_LOCATION,
     DEFAULT_CORE_LOCATION,
-    SELDON_CRD_URL,
     Settings,
     ValidationSettings,
 )
@@ -173,7 +173,7 @@ def build_settings(**values: Any) -> Settings:
         kubeconform=values["kubeconform"],
         kubernetes_version=values["kubernetes_version"],
         schema_locations=locations or [DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
-        crds=crds or [SELDON_CRD_URL],
+        crds=crds or [target.crd for target in targets.TARGETS.values()],
         cache_dir=cache,
         promtool=values.get("promtool", "promtool"),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
@@ -55,6 +55,9 @@ class Storage(Strict):
 class EnvironmentConfig(Strict):
     """One environment: where it deploys, which alias it follows, and how."""
 
+    target: str = Field(
+        default="seldon-v1", description="The serving stack: seldon-v1 (default).", min_length=1
+    )
     namespace: str = Field(pattern=DNS_LABEL)
     alias: str = Field(min_length=1, max_length=255)
     models: ModelSelection = ModelSelection()
@@ -66,6 +69,15 @@ class EnvironmentConfig(Strict):
     strategy: Strategy = Strategy()
     delivery: Delivery = Delivery()
     safety: Safety = Safety()
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str, info: ValidationInfo) -> str:
+        """Checked against the serving targets the loader was given (`generator.targets.TARGETS`)."""
+        known = (info.context or {}).get("targets")
+        if known is not None and value not in known:
+            raise ValueError(f"unknown serving target {value!r}; known targets: {', '.join(sorted(known))}")
+        return value
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""

@@ -7,6 +7,7 @@ path (`environments/prod.yaml: seldon.replicas: Input should be greater than or 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,8 +19,11 @@ from generator.errors import ConfigError
 ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
 
 
-def parse_environment(text: str, source: str) -> EnvironmentConfig:
-    """Validate one environment file's text; `source` names it in error messages."""
+def parse_environment(text: str, source: str, targets: Collection[str] | None = None) -> EnvironmentConfig:
+    """Validate one environment file's text; `source` names it in error messages.
+
+    `targets` are the serving targets `target:` may name (None: any name).
+    """
     try:
         data = yamlio.load(text)
     except yamlio.YAMLError as exc:
@@ -27,12 +31,14 @@ def parse_environment(text: str, source: str) -> EnvironmentConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping with at least `namespace` and `alias`")
     try:
-        return EnvironmentConfig.model_validate(data)
+        return EnvironmentConfig.model_validate(data, context={"targets": targets})
     except ValidationError as exc:
         raise ConfigError(_describe(source, exc)) from None
 
 
-def load_environments(directory: Path, only: list[str] | None = None) -> dict[str, EnvironmentConfig]:
+def load_environments(
+    directory: Path, only: list[str] | None = None, targets: Collection[str] | None = None
+) -> dict[str, EnvironmentConfig]:
     """Load every `<env>.yaml` in `directory` (or just the ones named in `only`)."""
     if not directory.is_dir():
         raise ConfigError(
@@ -44,7 +50,7 @@ def load_environments(directory: Path, only: list[str] | None = None) -> dict[st
     for path in files:
         if not ENV_NAME.match(path.stem):
             raise ConfigError(f"{path}: environment names must be lowercase DNS labels")
-        environments[path.stem] = parse_environment(path.read_text("utf-8"), _shown(path))
+        environments[path.stem] = parse_environment(path.read_text("utf-8"), _shown(path), targets)
     if only:
         unknown = sorted(set(only) - set(environments))
         if unknown:

@@ -11,10 +11,6 @@ CATALOG_LOCATION = (
     "https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/"
     "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 )
-SELDON_CRD_URL = (
-    "https://raw.githubusercontent.com/SeldonIO/seldon-core/v1.18.2/operator/config/crd/bases/"
-    "machinelearning.seldon.io_seldondeployments.yaml"
-)
 
 
 @dataclass(frozen=True)
@@ -23,7 +19,7 @@ class ValidationSettings:
     kubeconform: str = "kubeconform"
     kubernetes_version: str = "1.32.0"
     schema_locations: list[str] = field(default_factory=lambda: [DEFAULT_CORE_LOCATION, CATALOG_LOCATION])
-    crds: list[str] = field(default_factory=lambda: [SELDON_CRD_URL])
+    crds: list[str] = field(default_factory=list)  # the CLI defaults to every target's CRD
     cache_dir: Path = Path.home() / ".cache" / "model-gitops"
     promtool: str = "promtool"
 

@@ -1,6 +1,5 @@
 """Names shared by the renderer and the reader of the rendered tree."""
 
-SELDON_FILE = "seldondeployment.yaml"
 KUSTOMIZATION_FILE = "kustomization.yaml"
 ANNOTATION_PREFIX = "model-gitops.io/"
 ARGOCD_DIR = "argocd"  # rendered/argocd: Argo CD applications (never an environment name)

@@ -9,13 +9,13 @@ Argo CD AppProject and Applications. Models kept from an earlier run
 
 from __future__ import annotations
 
+from generator import targets
 from generator.model import Document
-from generator.model.layout import KUSTOMIZATION_FILE, SELDON_FILE
+from generator.model.layout import KUSTOMIZATION_FILE
 from generator.plan.planner import EnvironmentPlan, Plan
 from generator.render.argocd import GitSource, render_argocd
 from generator.render.kustomize import kustomization
 from generator.render.observability import monitoring_documents, monitoring_files
-from generator.render.seldon import seldon_deployment
 
 
 def render(plan: Plan, argocd: GitSource | None = None) -> dict[str, Document]:
@@ -29,11 +29,12 @@ def render(plan: Plan, argocd: GitSource | None = None) -> dict[str, Document]:
 
 
 def render_environment(env_plan: EnvironmentPlan) -> dict[str, Document]:
+    serving = targets.get(env_plan.config.target)
     documents: dict[str, Document] = {}
     for target in env_plan.targets:
-        documents[f"{env_plan.name}/{target.directory}/{SELDON_FILE}"] = seldon_deployment(target)
+        documents[f"{env_plan.name}/{target.directory}/{serving.file_name}"] = serving.render(target)
     documents.update(_monitoring(env_plan))
-    files = [SELDON_FILE, *monitoring_files(env_plan.config)]
+    files = [serving.file_name, *monitoring_files(env_plan.config)]
     resources = [f"{directory}/{name}" for directory in env_plan.directories for name in files]
     documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(env_plan.config.namespace, resources)
     return documents

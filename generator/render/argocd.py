@@ -12,11 +12,11 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from generator import targets
 from generator.errors import ConfigError
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX, ARGOCD_DIR
 from generator.plan.planner import EnvironmentPlan, Plan
-from generator.render.argocd_health import HEALTH_KEY, SELDON_HEALTH_LUA
 
 API_VERSION = "argoproj.io/v1alpha1"
 ARGOCD_NAMESPACE = "argocd"
@@ -55,7 +55,8 @@ def render_argocd(plan: Plan, source: GitSource) -> dict[str, Document]:
         files[application_file(env_plan.name)] = application(env_plan, source, repo_url)
     documents = {f"{ARGOCD_DIR}/{name}": document for name, document in files.items()}
     documents[f"{ARGOCD_DIR}/{KUSTOMIZATION_FILE}"] = kustomization(sorted(files))
-    documents[f"{ARGOCD_DIR}/{HEALTH_PATCH_FILE}"] = health_patch()
+    used = sorted({env_plan.config.target for env_plan in plan.environments.values()})
+    documents[f"{ARGOCD_DIR}/{HEALTH_PATCH_FILE}"] = health_patch(used)
     return documents
 
 
@@ -118,8 +119,9 @@ def kustomization(resources: list[str]) -> Document:
     }
 
 
-def health_patch() -> Document:
-    """A merge patch for `argocd-cm` that adds the SeldonDeployment health check."""
+def health_patch(used: list[str]) -> Document:
+    """A merge patch for `argocd-cm` that adds the health checks of the targets in use."""
+    checks = {key: lua for name in used for key, lua in targets.get(name).health_checks.items()}
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -128,5 +130,5 @@ def health_patch() -> Document:
             "namespace": ARGOCD_NAMESPACE,
             "labels": {"app.kubernetes.io/name": "argocd-cm", "app.kubernetes.io/part-of": "argocd"},
         },
-        "data": {HEALTH_KEY: SELDON_HEALTH_LUA},
+        "data": dict(sorted(checks.items())),
     }

@@ -27,9 +27,9 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from generator.model import Document
 from generator.plan.naming import short_hash
-from generator.render import promql
 from generator.render.monitoring import Subject
-from generator.render.promql import CANARY, STABLE, Selector
+from generator.targets.seldon_v1 import promql
+from generator.targets.seldon_v1.promql import CANARY, STABLE, Selector
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 RATE = "$__rate_interval"

@@ -14,8 +14,8 @@ from typing import Any
 from generator.config.monitoring import MonitoringSettings, RuleSettings
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX
-from generator.render import promql
-from generator.render.promql import PER_PREDICTOR, Selector
+from generator.targets.seldon_v1 import promql
+from generator.targets.seldon_v1.promql import PER_PREDICTOR, Selector
 
 PODMONITOR_FILE = "podmonitor.yaml"
 RULES_FILE = "prometheusrule.yaml"

@@ -19,11 +19,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from generator import yamlio
+from generator import targets, yamlio
 from generator.config.settings import ValidationSettings
 from generator.model.layout import ARGOCD_DIR
 from generator.validate import schemas, scope, tools
-from generator.validate.admission import admission_problems
 from generator.validate.monitoring_checks import monitoring_problems
 
 KUSTOMIZE_WORKERS = min(4, os.cpu_count() or 1)
@@ -102,9 +101,12 @@ def build_one(root: Path, build: scope.Build, settings: ValidationSettings) -> P
 def admission(env: str, documents: list[object]) -> list[str]:
     problems = []
     for document in documents:
-        if isinstance(document, dict) and document.get("kind") == "SeldonDeployment":
+        if not isinstance(document, dict):
+            continue
+        target = targets.by_kind(document.get("apiVersion"), document.get("kind"))
+        if target is not None:
             name = (document.get("metadata") or {}).get("name")
-            problems += [f"{env}/{name}: {p}" for p in admission_problems(document)]
+            problems += [f"{env}/{name}: {p}" for p in target.admission_problems(document)]
     return problems
 
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from generator.config.monitoring import MonitoringSettings
-from generator.render import promql
 from generator.render.dashboard import dashboard_json, dashboard_uid
 from generator.render.monitoring import Subject, prometheus_rule
+from generator.targets.seldon_v1 import promql
 from generator.validate.monitoring_checks import dashboard_expressions, substitute_macros
 from tests.conftest import require
 from tests.support.seldon_exporter import SeldonExporter, Traffic

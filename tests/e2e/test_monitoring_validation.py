@@ -20,7 +20,7 @@ from generator.model import CurrentState
 from generator.plan.planner import plan
 from generator.render import render
 from generator.render.argocd import GitSource
-from generator.render.argocd_health import HEALTH_KEY
+from generator.targets.seldon_v1.health import HEALTH_KEY
 from generator.validate import promtool
 from generator.validate.runner import validate_tree
 from tests.conftest import require

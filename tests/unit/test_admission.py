@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.validate.admission import admission_problems
+from generator.targets.seldon_v1.admission import admission_problems
 
 
 def deployment(*predictors: dict[str, Any], protocol: str = "seldon") -> dict[str, Any]:

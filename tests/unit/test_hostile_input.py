@@ -14,7 +14,7 @@ from generator.model import CurrentState
 from generator.plan.naming import is_dns_label
 from generator.plan.planner import plan
 from generator.render import render
-from generator.validate.admission import admission_problems
+from generator.targets.seldon_v1.admission import admission_problems
 from tests.support.snapshots import snapshot
 
 ENV = parse_environment("namespace: d\nalias: dev\n", "dev.yaml")

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from generator.config.monitoring import MonitoringSettings
-from generator.render import promql
 from generator.render.dashboard import dashboard_document, dashboard_json
 from generator.render.monitoring import Subject, prometheus_rule
+from generator.targets.seldon_v1 import promql
 from generator.validate.monitoring_checks import (
     dashboard_expressions,
     dashboard_problems,

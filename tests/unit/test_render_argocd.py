@@ -12,7 +12,7 @@ from generator.model import CurrentState
 from generator.plan.planner import plan
 from generator.render import render
 from generator.render.argocd import GitSource, public_url
-from generator.render.argocd_health import HEALTH_KEY
+from generator.targets.seldon_v1.health import HEALTH_KEY
 from tests.support.golden import assert_golden
 from tests.support.snapshots import snapshot
 

@@ -8,7 +8,7 @@ import pytest
 
 from generator import yamlio
 from generator.config.loader import parse_environment
-from generator.validate.admission import admission_problems
+from generator.targets.seldon_v1.admission import admission_problems
 from tests.support.golden import assert_golden
 from tests.support.rollouts import Runs, healthy, readings
 from tests.support.snapshots import snapshot

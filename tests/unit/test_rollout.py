@@ -11,7 +11,7 @@ from datetime import timedelta
 from generator.config.loader import parse_environment
 from generator.model.readings import Readings
 from generator.plan.planner import Plan
-from generator.validate.admission import admission_problems
+from generator.targets.seldon_v1.admission import admission_problems
 from tests.support.rollouts import Runs, healthy, readings, with_metrics
 from tests.support.snapshots import snapshot
 

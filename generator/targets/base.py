@@ -1,0 +1,60 @@
+"""The serving-target protocol: everything model-gitops knows about one serving stack. Pure.
+
+A target turns one planned deployment (`generator.plan.planner.Target`: model, versions, strategy,
+weights) into the document its cluster runs, and knows how to read that document back, what its
+admission webhook refuses, where its CRD is published, how Argo CD judges its health, which
+PromQL describes its traffic, and which MLflow flavor its model server needs. The rest of the
+pipeline (plan, rollout, delivery, the CLI) never names a serving stack; `generator.targets`
+holds the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from generator.config import SeldonSettings
+from generator.model import Document
+from generator.plan.planner import Target
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What a rendered serving document says about itself: model, version, annotations."""
+
+    model: str
+    version: str
+    annotations: dict[str, str]
+
+
+class ServingTarget(Protocol):
+    """One serving stack (Seldon Core v1, KServe, ...): registered by `name` in `TARGETS`."""
+
+    name: str  # the value of `target:` in an environment file
+    api_version: str
+    kind: str
+    file_name: str  # the serving document's name in rendered/<env>/<model>/
+    crd: str  # where its CustomResourceDefinition is published (turned into a kubeconform schema)
+    health_checks: Mapping[str, str]  # Argo CD argocd-cm key -> Lua health check
+
+    @property
+    def metrics(self) -> Any:
+        """The PromQL vocabulary of its traffic (see `generator.targets.seldon_v1.promql`)."""
+        ...
+
+    def render(self, deployment: Target) -> Document:
+        """The serving document of one planned deployment."""
+        ...
+
+    def read_back(self, document: Mapping[str, Any]) -> ReadBack | None:
+        """The deployment a rendered document records, or None if it is not one of ours."""
+        ...
+
+    def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
+        """What the target's admission webhook would refuse, beyond its CRD schema."""
+        ...
+
+    def required_flavor(self, settings: SeldonSettings) -> str | None:
+        """The MLflow flavor a model must have to be served with these settings (None: any)."""
+        ...

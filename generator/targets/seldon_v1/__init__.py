@@ -1,0 +1,64 @@
+"""Seldon Core v1: one `SeldonDeployment` per model and environment (the default target).
+
+`render` builds the document, `admission` mirrors Seldon's webhook, `health` is the Argo CD health
+check, `promql` the executor metrics vocabulary shared by gates, alerts and dashboards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from generator.config import SeldonSettings
+from generator.model import Document
+from generator.model.layout import ANNOTATION_PREFIX
+from generator.plan.planner import Target
+from generator.targets.base import ReadBack
+from generator.targets.seldon_v1 import admission, health, promql
+from generator.targets.seldon_v1.render import API_VERSION, seldon_deployment
+
+CRD_URL = (
+    "https://raw.githubusercontent.com/SeldonIO/seldon-core/v1.18.2/operator/config/crd/bases/"
+    "machinelearning.seldon.io_seldondeployments.yaml"
+)
+# Which MLflow flavor each prepackaged server loads (Seldon v1.18.2's servers; MLServer's runtimes).
+REQUIRED_FLAVOR = {
+    "MLFLOW_SERVER": "python_function",
+    "SKLEARN_SERVER": "sklearn",
+    "XGBOOST_SERVER": "xgboost",
+    "TENSORFLOW_SERVER": "tensorflow",
+}
+
+
+class SeldonV1:
+    """The `seldon-v1` target."""
+
+    name = "seldon-v1"
+    api_version = API_VERSION
+    kind = "SeldonDeployment"
+    file_name = "seldondeployment.yaml"
+    crd = CRD_URL
+    health_checks: Mapping[str, str] = {health.HEALTH_KEY: health.SELDON_HEALTH_LUA}
+    metrics = promql
+
+    def render(self, deployment: Target) -> Document:
+        return seldon_deployment(deployment)
+
+    def read_back(self, document: Mapping[str, Any]) -> ReadBack | None:
+        annotations = (document.get("metadata") or {}).get("annotations") or {}
+        if not isinstance(annotations, dict):
+            return None
+        model = annotations.get(f"{ANNOTATION_PREFIX}model")
+        version = annotations.get(f"{ANNOTATION_PREFIX}version")
+        if not isinstance(model, str) or not isinstance(version, str):
+            return None
+        return ReadBack(model, version, {str(k): str(v) for k, v in annotations.items()})
+
+    def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
+        return admission.admission_problems(dict(document))
+
+    def required_flavor(self, settings: SeldonSettings) -> str | None:
+        return REQUIRED_FLAVOR.get(settings.implementation)
+
+
+TARGET = SeldonV1()
