@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from generator import __version__
 from generator.errors import GitHubError, redact
@@ -26,7 +27,20 @@ API_VERSION = "2022-11-28"
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 RETRIED_STATUSES = (502, 503, 504)
-GET_ATTEMPTS = 3
+# One retry policy for every call: reads (GET) are retried on connection errors, timeouts and
+# 502/503/504 with backoff; writes are sent once (a retried POST could open a second pull request).
+RETRY = Retry(
+    total=2,
+    connect=2,
+    read=2,
+    status=2,
+    other=0,
+    allowed_methods=frozenset({"GET"}),
+    status_forcelist=RETRIED_STATUSES,
+    backoff_factor=0.5,
+    raise_on_status=False,
+    respect_retry_after_header=False,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,8 @@ class GitHub:
         self.timeout = timeout
         self._token = token.strip()
         self._session = session or requests.Session()
+        self._session.mount("https://", HTTPAdapter(max_retries=RETRY))
+        self._session.mount("http://", HTTPAdapter(max_retries=RETRY))
         self._session.headers.update(
             {
                 "Accept": "application/vnd.github+json",
@@ -162,29 +178,22 @@ class GitHub:
         return f"/repos/{self.repository}/{tail}"
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
-        attempts = GET_ATTEMPTS if method == "GET" else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._session.request(
-                    method, self.api_url + path, timeout=self.timeout, allow_redirects=False, **kwargs
-                )
-            except requests.Timeout:
-                if attempt < attempts:
-                    continue
+        """One API call through the session's retry policy (`RETRY`), its failure translated."""
+        try:
+            response = self._session.request(
+                method, self.api_url + path, timeout=self.timeout, allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as exc:
+            if isinstance(exc, requests.Timeout) or "timed out" in str(exc):  # retried reads end here too
                 raise GitHubError(f"GitHub at {self.api_url} did not answer in time", "retry later") from None
-            except requests.RequestException as exc:
-                if attempt < attempts:
-                    time.sleep(0.5 * attempt)
-                    continue
-                raise GitHubError(
-                    f"could not reach GitHub at {self.api_url} ({self._scrub(type(exc).__name__)})",
-                    "check --github-api-url / GITHUB_API_URL and the network",
-                ) from None
-            if response.status_code in RETRIED_STATUSES and attempt < attempts:
-                time.sleep(0.5 * attempt)
-                continue
-            return self._result(response, what)
-        raise AssertionError("unreachable")  # pragma: no cover
+            raise self._unreachable(exc) from None
+        return self._result(response, what)
+
+    def _unreachable(self, exc: Exception) -> GitHubError:
+        return GitHubError(
+            f"could not reach GitHub at {self.api_url} ({self._scrub(type(exc).__name__)})",
+            "check --github-api-url / GITHUB_API_URL and the network",
+        )
 
     def _result(self, response: requests.Response, what: str) -> Any:
         if response.status_code < 300:

@@ -140,3 +140,18 @@ def test_unreachable_github_and_missing_configuration() -> None:
         {"GH_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/x", "GITHUB_API_URL": "https://ghe.example/api/v3/"},
     )
     assert (found.repository, found.api_url) == ("acme/x", "https://ghe.example/api/v3")
+
+
+def test_reads_are_retried_through_outages_and_writes_are_sent_once(fake: FakeGitHub) -> None:
+    github = client(fake)
+    fake.outages = [503, 502]
+    assert github.open_pull("feature", "main") is None
+    assert len(fake.calls("GET", r"/repos/acme/gitops/pulls")) == 3
+    fake.outages = [503]
+    with pytest.raises(GitHubError, match=r"GitHub failed to open a pull request \(HTTP 503\)"):
+        github.create_pull("t", "b", "feature", "main")
+    assert len(fake.calls("POST", r"/repos/acme/gitops/pulls")) == 1
+    fake.outages = [503, 503, 503]
+    with pytest.raises(GitHubError, match=r"HTTP 503"):
+        github.open_pull("feature", "main")
+    assert len(fake.calls("GET", r"/repos/acme/gitops/pulls")) == 6

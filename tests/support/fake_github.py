@@ -47,6 +47,7 @@ class FakeGitHub:
     dispatches: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    outages: list[int] = field(default_factory=list)  # statuses answered next, one per request
     url: str = ""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -87,6 +88,8 @@ class FakeGitHub:
     # -- the endpoints ---------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        if self.outages:
+            return self.outages.pop(0), {"message": "Service Unavailable"}
         base = f"/repos/{self.repository}"
         if not path.startswith(base + "/"):
             return 404, {"message": "Not Found"}
