@@ -63,7 +63,8 @@ def main() -> None:
 
     timed("dump: PyYAML CSafeDumper (libyaml)", n, libyaml_dump)
     sample = texts[: min(n, 3000)]
-    timed(f"load: ruamel ({len(sample)} docs)", len(sample), lambda: [yamlio.load_with_ruamel(t) for t in sample])
+    label = f"load: ruamel ({len(sample)} docs)"
+    timed(label, len(sample), lambda: [yamlio.load_with_ruamel(t) for t in sample])
     timed("load: yamlio.load (libyaml parser)", n, lambda: [yamlio.load(t) for t in texts])
     timed("load: PyYAML CSafeLoader", n, lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts])
 
