@@ -40,13 +40,16 @@ def one_line_error(done: Result) -> str:
 
 
 def serve(repo: Path, cache: Path, *args: str) -> Result:
+    """`webhook serve` in-process: every case here uses a busy port, so none can start serving."""
     return invoke(
         ["webhook", "serve", "--repo", str(repo), "--cache-dir", str(cache), "--no-catch-up", *args]
     )
 
 
-def test_debounce_longer_than_max_wait_is_one_line(repo: Path, tmp_path: Path) -> None:
-    err = one_line_error(serve(repo, tmp_path, "--debounce", "10", "--max-wait", "5"))
+def test_debounce_longer_than_max_wait_is_one_line(repo: Path, tmp_path: Path, busy_port: int) -> None:
+    err = one_line_error(
+        serve(repo, tmp_path, "--debounce", "10", "--max-wait", "5", "--port", str(busy_port))
+    )
     assert "--debounce 10 is longer than --max-wait 5" in err
 
 
@@ -58,22 +61,22 @@ def test_a_port_in_use_is_one_line(repo: Path, tmp_path: Path, busy_port: int) -
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--host", "no-such-host.invalid", "--port", "0"], "cannot listen on no-such-host.invalid"),
-        (["--host", "192.0.2.1", "--port", "0"], "cannot listen on 192.0.2.1"),  # not this machine's
-        (["--event-type", "", "--port", "0"], "is not a GitHub event type"),
+        (["--host", "no-such-host.invalid"], "cannot listen on no-such-host.invalid"),
+        (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1"),  # not this machine's address
+        (["--event-type", ""], "is not a GitHub event type"),
     ],
 )
 def test_other_impossible_serve_options_are_one_line(
-    repo: Path, tmp_path: Path, args: list[str], expected: str
+    repo: Path, tmp_path: Path, busy_port: int, args: list[str], expected: str
 ) -> None:
-    assert expected in one_line_error(serve(repo, tmp_path, *args))
+    assert expected in one_line_error(serve(repo, tmp_path, *args, "--port", str(busy_port)))
 
 
 def test_a_secret_that_is_not_utf8_is_one_line(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, tmp_path: Path, busy_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MODEL_GITOPS_WEBHOOK_SECRET", "\udcff" + SECRET)  # undecodable bytes
-    assert "not valid UTF-8" in one_line_error(serve(repo, tmp_path, "--port", "0"))
+    assert "not valid UTF-8" in one_line_error(serve(repo, tmp_path, "--port", str(busy_port)))
 
 
 @pytest.mark.parametrize(
