@@ -1,7 +1,9 @@
 """`model-gitops webhook serve` and `model-gitops webhook register`.
 
 The receiver takes the same options as `sync` (it runs `sync --push` in self-hosted mode) plus
-where to listen and how to batch. The shared secret comes from MODEL_GITOPS_WEBHOOK_SECRET only.
+where to listen, how much a client may hold and how to batch. The shared secret comes from
+MODEL_GITOPS_WEBHOOK_SECRET only. Option combinations that cannot work (`--debounce` longer than
+`--max-wait`, a port in use) are one line and exit 1, checked before serving.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import click
 
 from generator.cli.delivery_options import delivery_options
 from generator.cli.options import build_settings, common_options
-from generator.errors import redact
+from generator.errors import ConfigError, redact
 from generator.webhook import register as registration
 from generator.webhook.events import RELEVANT
 from generator.webhook.service import MODES, ServeOptions, Service
@@ -41,10 +43,26 @@ class _RedactingFormatter(logging.Formatter):
 def _configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(message)s"))
-    logger = logging.getLogger("model_gitops")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    logger.propagate = False
+    for name, level in (("model_gitops", logging.INFO), ("waitress", logging.WARNING)):
+        logger = logging.getLogger(name)  # waitress: connection limit reached, queue depth
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.DEBUG if verbose else level)
+        logger.propagate = False
+
+
+def _check_combinations(options: dict[str, Any]) -> None:
+    """Refuse option values that only fail together, before anything starts."""
+    if options["debounce"] > options["max_wait"]:
+        raise ConfigError(
+            f"--debounce {options['debounce']:g} is longer than --max-wait {options['max_wait']:g}",
+            "a batch runs at the latest --max-wait seconds after its first event; "
+            "make --debounce at most that",
+        )
+    if not 1 <= len(options["event_type"]) <= 100 or not options["event_type"].isprintable():
+        raise ConfigError(
+            f"--event-type {options['event_type']!r} is not a GitHub event type",
+            "use 1-100 printable characters (sync.yml listens to mlflow-registry-event)",
+        )
 
 
 def _stop_on_sigterm() -> None:
@@ -125,6 +143,20 @@ def _stop_on_sigterm() -> None:
     show_default=True,
     help="Self-hosted: run one sync at start, for events missed while the receiver was down.",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="Open connections at most; more wait in the listen backlog (1024) until one closes.",
+)
+@click.option(
+    "--read-timeout",
+    type=click.IntRange(1, 3600),
+    default=10,
+    show_default=True,
+    help="Seconds a client may take to send a whole request (and may stay idle) before it is cut off.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also log ignored events and HTTP requests.")
 def serve(**options: Any) -> None:
     """Receive MLflow webhooks and trigger syncs until stopped (Ctrl-C or SIGTERM).
@@ -134,6 +166,7 @@ def serve(**options: Any) -> None:
     mode it sends one repository_dispatch per batch. In actions mode the counters are also written
     to $GITHUB_STEP_SUMMARY when it is set.
     """
+    _check_combinations(options)
     secret = load_secret(os.environ)
     _configure_logging(options.pop("verbose"))
     webhook_options = {
@@ -148,6 +181,8 @@ def serve(**options: Any) -> None:
             "refresh",
             "event_type",
             "catch_up",
+            "max_connections",
+            "read_timeout",
         )
     }
     url_path = options.pop("url_path")
@@ -157,7 +192,9 @@ def serve(**options: Any) -> None:
     summary = options.get("summary_file")
     if summary is None and webhook_options["mode"] == "actions" and os.environ.get("GITHUB_STEP_SUMMARY"):
         summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
-    serve_options = ServeOptions(path=url_path, summary_file=summary, **webhook_options)
+    serve_options = ServeOptions(
+        path=url_path, summary_file=summary, cache_dir=settings.cache_dir, **webhook_options
+    )
     service = Service(settings, serve_options, secret)
     _stop_on_sigterm()
     try:

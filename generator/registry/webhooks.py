@@ -43,8 +43,8 @@ class Registered:
 
 def ensure_webhook(tracking_uri: str, spec: WebhookSpec) -> Registered:
     """Create the webhook named `spec.name`, or bring the existing one in line with `spec`."""
-    client = RegistryReader(tracking_uri).client
     with translate_errors(tracking_uri), _refused_url(spec.url):
+        client = RegistryReader(tracking_uri).client
         same_name = [w for w in _pages(client.list_webhooks, max_results=100) if w.name == spec.name]
         events: list[Any] = list(spec.events)  # "entity.action" strings, as MLflow accepts them
         if same_name:

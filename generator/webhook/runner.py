@@ -1,14 +1,15 @@
 """What the receiver does with a batch of events: run the sync, or ask GitHub Actions to.
 
-`SelfHosted` runs `job.sync` in this process with the same settings and safety as
+`SelfHosted` runs `app.job.sync` in this process with the same settings and safety as
 `model-gitops sync --push` (validation, guards, race-safe push, write-back). `Actions` sends one
 `repository_dispatch` (event type `mlflow-registry-event`, which `sync.yml` listens to) whose
 client payload names the models and events. `Runner` is the one worker thread: it takes due
 batches from the debouncer and runs them one at a time, so runs never overlap and events that
 arrive meanwhile queue into the next batch. After each run (and every `refresh` seconds) it
 reloads the environment files so the event filter follows Git. Failures are logged (one line,
-redacted) and counted; a bug is logged with its traceback; the worker keeps going. The
-scheduled sync remains the safety net for anything missed.
+redacted, control and bidi characters escaped by `printable`) and counted; a bug is logged with
+its traceback; the worker keeps going. The scheduled sync remains the safety net for anything
+missed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from generator.config.loader import load_environments
 from generator.config.settings import Settings
 from generator.delivery.github import GitHub
 from generator.errors import ModelGitopsError, redact
+from generator.printable import printable
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Filter
 from generator.webhook.telemetry import Telemetry, replace_section, summary_markdown
@@ -184,7 +186,7 @@ class Runner:
         self.telemetry.triggered.labels(mode).inc()
         names = sorted({e.model for e in batch})
         if batch:
-            log.info("run for %d event(s) on %s", len(batch), redact(", ".join(names)[:300]))
+            log.info("run for %d event(s) on %s", len(batch), printable(redact(", ".join(names)[:300])))
         else:
             log.info("catch-up run at start")
         started = time.monotonic()
@@ -201,7 +203,7 @@ class Runner:
         if outcome.result == "success":
             self.telemetry.succeeded(time.time())
         level = logging.INFO if outcome.result == "success" else logging.WARNING
-        log.log(level, "run %s in %.1fs: %s", outcome.result, elapsed, redact(outcome.detail))
+        log.log(level, "run %s in %.1fs: %s", outcome.result, elapsed, printable(redact(outcome.detail)))
         self.runs.append(outcome)
         self.write_summary()
         return outcome
@@ -212,7 +214,7 @@ class Runner:
         try:
             self.filters.current = Filter(dict(self.trigger.environments()))
         except ModelGitopsError as exc:
-            log.warning("kept the previous environments for filtering events: %s", exc.one_line())
+            log.warning("kept the previous environments for filtering events: %s", printable(exc.one_line()))
 
     def write_summary(self) -> None:
         """Rewrite this receiver's section of the job summary file, if there is one."""
@@ -222,4 +224,4 @@ class Runner:
             existing = self.summary_file.read_text("utf-8") if self.summary_file.is_file() else ""
             self.summary_file.write_text(replace_section(existing, summary_markdown(self.telemetry)), "utf-8")
         except OSError as exc:
-            log.warning("could not write the job summary %s: %s", self.summary_file, exc.strerror)
+            log.warning("could not write the job summary %s: %s", self.summary_file, exc.strerror or exc)

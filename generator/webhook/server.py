@@ -1,28 +1,33 @@
-"""The receiver's HTTP endpoint (stdlib `ThreadingHTTPServer`), 127.0.0.1 by default.
+"""What the receiver answers over HTTP: deliveries, /healthz and /metrics (a WSGI application).
 
     POST <path> (default /webhook)   an MLflow delivery: 202 queued, 200 ignored (with the reason),
                                      401 unsigned / bad signature, 400 stale timestamp / malformed,
-                                     409 replayed, 413 too large, 411 no Content-Length
+                                     409 replayed, 413 too large (from the HTTP server, `listener`)
     GET  /healthz                    200 {"status": "ok", ...}
     GET  /metrics                    Prometheus text format (see `telemetry`)
 
-Deliveries are answered at once (MLflow waits for the answer and retries 5xx and 429); the
-sync runs later in the runner thread. A rejected delivery is never queued and its delivery id is
-not remembered, so MLflow's own retry of a delivery the receiver failed to answer still counts.
+A delivery's signature is checked on the raw bytes before anything of its body is parsed, so a
+body from someone without the secret costs a hash and nothing more; only authenticated
+deliveries count as received. Deliveries are answered at once (MLflow waits for the answer and
+retries 5xx and 429); the sync runs later in the runner thread. A rejected delivery is never
+queued and its delivery id is not remembered, so MLflow's own retry of a delivery the receiver
+failed to answer still counts. Registry text (model names, aliases, tag keys) is logged through
+`printable`, so it cannot forge log lines. The connection limits live in `listener`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from typing import Any
 
 from generator.errors import redact
+from generator.printable import printable
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Malformed, parse
 from generator.webhook.runner import FilterHolder
@@ -32,6 +37,12 @@ from generator.webhook.telemetry import Telemetry
 log = logging.getLogger("model_gitops.webhook")
 MAX_BODY = 1024 * 1024
 STATUS = {"unsigned": 401, "bad_signature": 401, "replayed": 409, "too_large": 413}
+JSON = "application/json"
+
+
+def shown(text: str) -> str:
+    """Untrusted text as it may appear in a log line: secrets hidden, controls escaped."""
+    return printable(redact(text))
 
 
 @dataclass
@@ -45,33 +56,27 @@ class Receiver:
     path: str = "/webhook"
     clock: Callable[[], float] = time.time
 
-    def deliver(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+    def deliver(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Handle one delivery; the HTTP status and a small JSON answer."""
         try:
-            kind: str | None = parse(body).kind
-        except Malformed:
-            kind = None
-        self.telemetry.receive(kind)
-        try:
             self.verifier.verify(headers, body, self.clock())
-            event = parse(body)
         except Rejected as rejected:
-            return self._reject(rejected.reason, rejected.detail)
+            return self.reject(rejected.reason, rejected.detail)
+        try:
+            event = parse(body)
         except Malformed as malformed:
-            return self._reject("malformed", str(malformed))
+            self.telemetry.receive(None)
+            return self.reject("malformed", str(malformed))
+        self.telemetry.receive(event.kind)
         reason = self.filters.current.ignore_reason(event)
         if reason is not None:
             self.telemetry.ignored.labels(reason).inc()
-            log.debug("ignored %s (%s)", event.describe(), reason)
+            log.debug("ignored %s (%s)", shown(event.describe()), reason)
             return 200, {"status": "ignored", "reason": reason}
         self.debouncer.add(event)
         self.telemetry.pending.set(self.debouncer.pending)
-        log.info("queued %s", redact(event.describe()))
+        log.info("queued %s", shown(event.describe()))
         return 202, {"status": "queued"}
-
-    def too_large(self) -> tuple[int, dict[str, Any]]:
-        self.telemetry.receive(None)
-        return self._reject("too_large", f"bodies are limited to {MAX_BODY} bytes")
 
     def health(self) -> dict[str, Any]:
         return {
@@ -81,83 +86,60 @@ class Receiver:
             "last_success": self.telemetry.last_success_at,
         }
 
-    def _reject(self, reason: str, detail: str) -> tuple[int, dict[str, Any]]:
+    def reject(self, reason: str, detail: str, what: str = "delivery") -> tuple[int, dict[str, Any]]:
+        """Count and log a refused delivery (or request); its status and answer."""
         self.telemetry.rejected.labels(reason).inc()
-        log.warning("rejected a delivery: %s (%s)", reason, redact(detail))
+        log.warning("rejected a %s: %s (%s)", what, reason, shown(detail))
         return STATUS.get(reason, 400), {"status": "rejected", "reason": reason}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    receiver: Receiver
-    timeout = 15  # seconds a client may take to send its request
-    server_version = "model-gitops-webhook"
+class App:
+    """The WSGI application around a `Receiver` (set once the server is bound)."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s", self.address_string(), redact(format % args))
+    def __init__(self, receiver: Receiver | None = None) -> None:
+        self.receiver = receiver
 
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if path == "/healthz":
-            self._json(200, self.receiver.health())
-        elif path == "/metrics":
-            self._send(200, self.receiver.telemetry.exposition(), self.receiver.telemetry.content_type)
-        else:
-            self._json(404, {"status": "not found"})
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        try:
+            status, payload, content_type = self._route(method, path, environ)
+        except Exception as exc:  # noqa: BLE001 - a bug: log it whole, answer 500, keep serving
+            log.error("request failed with a bug:\n%s", redact("".join(traceback.format_exception(exc))))
+            status, payload, content_type = 500, _json({"status": "error"}), JSON
+        log.debug("%s %s %s %d", environ.get("REMOTE_ADDR", "-"), shown(method), shown(path), status)
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [payload]
 
-    def do_POST(self) -> None:
-        if self.path.split("?", 1)[0] != self.receiver.path:
-            self._json(404, {"status": "not found"})
-            return
-        length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            self._json(411, {"status": "rejected", "reason": "length_required"})
-            return
-        if int(length) > MAX_BODY:
-            self.close_connection = True
-            self._json(*self.receiver.too_large())
-            return
-        body = self.rfile.read(int(length))
-        headers = {k: v for k, v in self.headers.items()}
-        self._json(*self.receiver.deliver(headers, body))
+    def _route(self, method: str, path: str, environ: dict[str, Any]) -> tuple[int, bytes, str]:
+        receiver = self.receiver
+        assert receiver is not None, "the receiver is set before serving"
+        if method == "POST" and path == receiver.path:
+            length = int(environ.get("CONTENT_LENGTH") or 0)  # digits only: checked by the server
+            body = environ["wsgi.input"].read(length)
+            status, answer = receiver.deliver(_headers(environ), body)
+            return status, _json(answer), JSON
+        if method == "GET" and path == "/healthz":
+            return 200, _json(receiver.health()), JSON
+        if method == "GET" and path == "/metrics":
+            return 200, receiver.telemetry.exposition(), receiver.telemetry.content_type
+        if path in (receiver.path, "/healthz", "/metrics"):
+            return 405, _json({"status": "method not allowed"}), JSON
+        return 404, _json({"status": "not found"}), JSON
 
-    def _json(self, status: int, answer: dict[str, Any]) -> None:
-        self._send(status, json.dumps(answer, sort_keys=True).encode() + b"\n", "application/json")
-
-    def _send(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+    def refused(self, reason: str, detail: str) -> None:
+        """A request the HTTP server refused before it reached the application."""
+        if self.receiver is not None:
+            self.receiver.reject(reason, detail, "request")
 
 
-class WebhookServer:
-    """The HTTP server around a `Receiver`, serving from a background thread or the caller's."""
+def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
 
-    def __init__(self, receiver: Receiver, host: str = "127.0.0.1", port: int = 8787) -> None:
-        handler = type("Handler", (_Handler,), {"receiver": receiver})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.host, self.port = str(self.httpd.server_address[0]), int(self.httpd.server_address[1])
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    def start(self) -> WebhookServer:
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, name="model-gitops-http", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(10)
+def _json(answer: Mapping[str, Any]) -> bytes:
+    return json.dumps(answer, sort_keys=True).encode() + b"\n"

@@ -1,8 +1,10 @@
 """Put the receiver together: verifier, filter, debouncer, runner, HTTP server; start and stop.
 
 Used by `model-gitops webhook serve` (in the foreground) and by tests and the benchmark (in
-background threads). The environment files are read once before serving, so a broken
-configuration fails at start rather than at the first event.
+background threads). The environment files are read and the port is bound before serving, so a
+broken configuration or a port in use fails at start rather than at the first event. With a
+`cache_dir`, accepted delivery ids are journaled in `<cache_dir>/webhook/replay-<port>.log`
+(see `replay`), so a delivery replayed after a restart is still refused.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from pathlib import Path
 
 from generator.config.settings import Settings
 from generator.delivery.github import GitHub
+from generator.printable import printable
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Filter
+from generator.webhook.listener import Limits, WebhookServer
 from generator.webhook.runner import EVENT_TYPE, Actions, FilterHolder, Runner, SelfHosted, Trigger
-from generator.webhook.server import Receiver, WebhookServer
+from generator.webhook.server import App, Receiver
 from generator.webhook.signature import DEFAULT_TOLERANCE, Verifier
 from generator.webhook.telemetry import Telemetry
 
@@ -37,6 +41,9 @@ class ServeOptions:
     event_type: str = EVENT_TYPE
     summary_file: Path | None = None
     catch_up: bool = True  # self-hosted: one sync at start, for events missed while down
+    max_connections: int = 100  # open connections at most; more wait in the listen backlog
+    read_timeout: int = 10  # seconds a request may take from its first byte (and idle time)
+    cache_dir: Path | None = None  # where the replay journal lives (None: in memory only)
 
 
 def make_trigger(settings: Settings, options: ServeOptions) -> Trigger:
@@ -59,14 +66,18 @@ class Service:
         self.telemetry = Telemetry(self.trigger.mode)
         self.debouncer: Debouncer[Event] = Debouncer(options.debounce, options.max_wait)
         self.filters = FilterHolder(Filter(dict(self.trigger.environments())))
-        self.receiver = Receiver(
-            Verifier(secret, options.tolerance), self.filters, self.debouncer, self.telemetry
-        )
-        self.receiver.path = options.path
+        app = App()
+        limits = Limits(max_connections=options.max_connections, read_timeout=options.read_timeout)
+        self.server = WebhookServer(app, options.host, options.port, limits)
+        journal = None
+        if options.cache_dir is not None:
+            journal = options.cache_dir / "webhook" / f"replay-{self.server.port}.log"
+        verifier = Verifier(secret, options.tolerance, journal=journal)
+        self.receiver = Receiver(verifier, self.filters, self.debouncer, self.telemetry, options.path)
+        app.receiver = self.receiver
         self.runner = Runner(
             self.trigger, self.debouncer, self.telemetry, self.filters, options.refresh, options.summary_file
         )
-        self.server = WebhookServer(self.receiver, options.host, options.port)
 
     @property
     def url(self) -> str:
@@ -76,7 +87,9 @@ class Service:
         """Start the runner, then serve (in a thread when `background`, else until interrupted)."""
         self.runner.start(catch_up=self.options.catch_up and self.trigger.mode == "self-hosted")
         environments = ", ".join(sorted(self.filters.current.environments))
-        log.info("listening on %s (%s mode; environments %s)", self.url, self.trigger.mode, environments)
+        log.info(
+            "listening on %s (%s mode; environments %s)", self.url, self.trigger.mode, printable(environments)
+        )
         if background:
             self.server.start()
         else:

@@ -5,8 +5,10 @@ MLflow signs each delivery the Standard Webhooks way (`mlflow/webhooks/delivery.
 `X-MLflow-Signature: v1,<base64 HMAC-SHA256>` over `"<delivery id>.<timestamp>.<body>"` with the
 webhook's secret, where the body is the exact JSON text sent. A delivery is accepted only with a
 valid signature, a timestamp within `tolerance` seconds of now (either way), and a delivery id
-not seen before; ids are remembered in a bounded in-memory cache for as long as their
-timestamp would still be accepted, so a captured request cannot be sent again.
+not seen before; ids are remembered for as long as their timestamp would still be accepted
+(`replay.ReplayCache`: bounded, in memory and, given a `journal` file, on disk, so a captured
+request cannot be sent again, not even after a restart). Only the headers and the raw body
+bytes are looked at here: nothing of the body is parsed before its signature is known good.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ import base64
 import binascii
 import hashlib
 import hmac
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from generator.webhook.replay import ReplayCache, valid_id
 
 SIGNATURE_HEADER = "X-MLflow-Signature"
 TIMESTAMP_HEADER = "X-MLflow-Timestamp"
 DELIVERY_ID_HEADER = "X-MLflow-Delivery-Id"
 SIGNATURE_VERSION = "v1"
 DEFAULT_TOLERANCE = 300.0
-MAX_DELIVERY_ID = 200
+__all__ = ["Rejected", "ReplayCache", "Verified", "Verifier", "load_secret", "sign"]
 
 
 class Rejected(Exception):
@@ -44,37 +48,6 @@ def sign(secret: str, delivery_id: str, timestamp: str, body: bytes) -> str:
     return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode('ascii')}"
 
 
-class ReplayCache:
-    """Delivery ids seen recently, bounded in size and kept only while they could be replayed."""
-
-    def __init__(self, ttl: float, max_entries: int = 100_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def add(self, delivery_id: str, now: float) -> bool:
-        """Remember `delivery_id`; False if it was already there (a replay)."""
-        with self._lock:
-            self._expire(now)
-            if delivery_id in self._seen:
-                return False
-            self._seen[delivery_id] = now + self.ttl
-            while len(self._seen) > self.max_entries:
-                self._seen.popitem(last=False)
-            return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            oldest, expires = next(iter(self._seen.items()))
-            if expires > now:
-                return
-            del self._seen[oldest]
-
-
 @dataclass(frozen=True)
 class Verified:
     delivery_id: str
@@ -84,13 +57,20 @@ class Verified:
 class Verifier:
     """Checks deliveries against one shared secret; thread-safe."""
 
-    def __init__(self, secret: str, tolerance: float = DEFAULT_TOLERANCE, max_ids: int = 100_000) -> None:
+    def __init__(
+        self,
+        secret: str,
+        tolerance: float = DEFAULT_TOLERANCE,
+        max_ids: int = 100_000,
+        journal: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not secret:
             raise ValueError("the webhook secret is empty")
         self._secret = secret
         self.tolerance = tolerance
         # A delivery id is replayable while its timestamp is fresh: up to 2 x tolerance after now.
-        self.seen = ReplayCache(2 * tolerance + 1, max_ids)
+        self.seen = ReplayCache(2 * tolerance + 1, max_ids, journal, clock())
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: float) -> Verified:
         """Accept the delivery (and remember its id) or raise `Rejected`."""
@@ -102,7 +82,8 @@ class Verifier:
             raise Rejected("unsigned", f"no {SIGNATURE_HEADER} header (is the webhook's secret set?)")
         if not delivery_id or not timestamp:
             raise Rejected("malformed", f"missing {DELIVERY_ID_HEADER} or {TIMESTAMP_HEADER}")
-        if len(delivery_id) > MAX_DELIVERY_ID or not timestamp.isdigit() or len(timestamp) > 12:
+        well_formed = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+        if not valid_id(delivery_id) or not well_formed:
             raise Rejected("malformed", "delivery id or timestamp out of shape")
         if not self._matches(signature, delivery_id, timestamp, body):
             raise Rejected("bad_signature", "the signature does not match the body and the shared secret")
@@ -139,6 +120,12 @@ def load_secret(environ: Mapping[str, str]) -> str:
     from generator.errors import ConfigError
 
     secret = environ.get(SECRET_VARIABLE, "").strip()
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{SECRET_VARIABLE} is not valid UTF-8", "set it to e.g. the output of `openssl rand -hex 32`"
+        ) from None
     if len(secret) < MIN_SECRET:
         raise ConfigError(
             f"{SECRET_VARIABLE} is {'too short' if secret else 'not set'}",

@@ -2,9 +2,11 @@
 
 One `CollectorRegistry` per receiver (not the process-global one), exposed at /metrics:
 
-    model_gitops_webhook_events_received_total{event}        every delivery that reached the receiver
+    model_gitops_webhook_events_received_total{event}        authenticated deliveries (signed, fresh,
+                                                             not replayed)
     model_gitops_webhook_events_rejected_total{reason}       unsigned, bad_signature, stale_timestamp,
-                                                             replayed, malformed, too_large
+                                                             replayed, malformed, too_large,
+                                                             bad_request, timeout
     model_gitops_webhook_events_ignored_total{reason}        event_type, own_tag, model_not_selected,
                                                              alias_not_followed
     model_gitops_webhook_runs_triggered_total{mode}          syncs run / dispatches sent
@@ -34,10 +36,16 @@ class Telemetry:
         self.mode = mode
         self.registry = CollectorRegistry(auto_describe=True)
         self.received = Counter(
-            f"{PREFIX}_events_received", "Webhook deliveries received.", ["event"], registry=self.registry
+            f"{PREFIX}_events_received",
+            "Authenticated webhook deliveries (signed, fresh, not replayed).",
+            ["event"],
+            registry=self.registry,
         )
         self.rejected = Counter(
-            f"{PREFIX}_events_rejected", "Deliveries refused.", ["reason"], registry=self.registry
+            f"{PREFIX}_events_rejected",
+            "Deliveries and requests refused, by reason.",
+            ["reason"],
+            registry=self.registry,
         )
         self.ignored = Counter(
             f"{PREFIX}_events_ignored",

@@ -70,6 +70,8 @@ def test_parse_each_model_event_shape_mlflow_sends() -> None:
         body("model_version", "created", name=["a"]),
         body("model_version", "created", name="m", version="9" * 2000),
         b"\xff\xfe",
+        b"[" * 200_000 + b"]" * 200_000,  # deeper than the JSON parser's recursion limit
+        b'{"data": ' * 100_000 + b"1" + b"}" * 100_000,
     ],
 )
 def test_malformed_bodies_are_refused(raw: bytes) -> None:

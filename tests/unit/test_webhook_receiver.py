@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
+
+import pytest
 
 from generator.config import EnvironmentConfig
 from generator.errors import GitError
@@ -62,8 +65,9 @@ def test_deliveries_are_queued_ignored_or_rejected_and_counted() -> None:
     assert r.deliver(*delivery("fraud-detector", sent=NOW - 3600))[0] == 400
     t = r.telemetry
     assert r.debouncer.pending == 2
-    assert t.total("model_gitops_webhook_events_received_total") == 6
-    assert t.total("model_gitops_webhook_events_received_total", event="model_version_alias.created") == 6
+    # received: authenticated deliveries only (the replay was signed, but is refused all the same)
+    assert t.total("model_gitops_webhook_events_received_total") == 3
+    assert t.total("model_gitops_webhook_events_received_total", event="model_version_alias.created") == 3
     assert t.total("model_gitops_webhook_events_rejected_total") == 3
     assert t.total("model_gitops_webhook_events_rejected_total", reason="stale_timestamp") == 1
     assert t.total("model_gitops_webhook_events_ignored_total", reason="model_not_selected") == 1
@@ -133,3 +137,49 @@ def test_catch_up_runs_once_at_start_before_any_event() -> None:
     runner.stop(timeout=10)
     assert trigger.batches == [[]]
     assert runner.filters.current.environments == ENVIRONMENTS  # reloaded after the run
+
+
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed() -> None:
+    """A 200k-deep JSON body from anyone without the secret is refused, unparsed and uncounted."""
+    r = receiver()
+    headers, _ = delivery("fraud-detector")
+    unsigned = {k: v for k, v in headers.items() if k != "X-MLflow-Signature"}
+    assert r.deliver(unsigned, DEEP) == (401, {"status": "rejected", "reason": "unsigned"})
+    assert r.deliver(headers, DEEP) == (401, {"status": "rejected", "reason": "bad_signature"})
+    t = r.telemetry
+    assert t.total("model_gitops_webhook_events_received_total") == 0
+    assert t.total("model_gitops_webhook_events_rejected_total") == 2
+
+
+def test_a_signed_but_deeply_nested_body_is_malformed_not_a_crash() -> None:
+    r = receiver()
+    ident = str(uuid.uuid4())
+    headers = {
+        "X-MLflow-Delivery-Id": ident,
+        "X-MLflow-Timestamp": str(NOW),
+        "X-MLflow-Signature": sign(SECRET, ident, str(NOW), DEEP),
+    }
+    assert r.deliver(headers, DEEP) == (400, {"status": "rejected", "reason": "malformed"})
+    assert r.telemetry.total("model_gitops_webhook_events_received_total", event="other") == 1
+
+
+def test_names_are_escaped_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """A model name cannot forge a log line or reverse the text around it."""
+    r = receiver()
+    forged = "fraud-x\n2026-01-05 09:00:00 INFO run success\u202e"
+    with caplog.at_level(logging.DEBUG, logger="model_gitops"):
+        assert r.deliver(*delivery(forged))[0] == 202
+        assert r.deliver(*delivery("other\x1b[2J\n"))[0] == 200
+        trigger = FakeTrigger([Outcome("error", "could not deliver fraud-x\nFAKE\u2066")])
+        runner = Runner(trigger, r.debouncer, r.telemetry, r.filters)
+        runner.run(r.debouncer.take())
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines and all("\n" not in line and "\u202e" not in line and "\x1b" not in line for line in lines)
+    assert all("\u2066" not in line for line in lines)
+    text = "\n".join(lines)
+    assert "fraud-x\\n2026-01-05 09:00:00 INFO run success\\u202e" in text
+    assert "other\\x1b[2J\\n" in text
+    assert "could not deliver fraud-x\\nFAKE\\u2066" in text

@@ -75,6 +75,8 @@ def test_unsigned_and_malformed_headers_are_rejected() -> None:
     assert rejection(Verifier(SECRET), no_id) == "malformed"
     assert rejection(Verifier(SECRET), {**headers(), "X-MLflow-Timestamp": "12.5"}) == "malformed"
     assert rejection(Verifier(SECRET), headers(delivery="x" * 500)) == "malformed"
+    for odd in ("two words", "line\nbreak", "bidi\u202e", "caf\u00e9"):  # ids are visible ASCII
+        assert rejection(Verifier(SECRET), headers(delivery=odd)) == "malformed"
 
 
 @pytest.mark.parametrize("offset", [301, 3600, -301])
@@ -128,3 +130,9 @@ def test_secret_comes_from_the_environment_and_must_be_long_enough() -> None:
             load_secret(environ)
     with pytest.raises(ValueError):
         Verifier("")
+
+
+def test_a_secret_that_is_not_utf8_is_refused_at_start() -> None:
+    """os.environ carries undecodable bytes as lone surrogates; HMAC could not encode them later."""
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load_secret({"MODEL_GITOPS_WEBHOOK_SECRET": "\udcff" + SECRET})
