@@ -9,13 +9,13 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.safety import Safety
-from generator.config.seldon import ModelOverride, SeldonSettings
+from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
 from generator.config.strategy import Strategy
 
 
@@ -66,6 +66,15 @@ class EnvironmentConfig(Strict):
     strategy: Strategy = Strategy()
     delivery: Delivery = Delivery()
     safety: Safety = Safety()
+
+    @field_validator("overrides")
+    @classmethod
+    def _override_images(
+        cls, overrides: dict[str, ModelOverride], info: ValidationInfo
+    ) -> dict[str, ModelOverride]:
+        if "seldon" in info.data:  # otherwise `seldon` itself was refused
+            check_override_images(info.data["seldon"], overrides)
+        return overrides
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""
