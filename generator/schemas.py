@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from generator import yamlio
-from generator.crdschema import crd_schemas
+from generator.crdschema import FORMAT, crd_schemas
 from generator.errors import ConfigError
 from generator.workspace import write_atomic
 
@@ -32,7 +32,7 @@ GENERATED_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 def generate(crds: list[str], cache: Path) -> Path:
     """Convert every CRD in `crds` into kubeconform schemas under a directory; return it."""
     texts = [read_crd(source, cache) for source in crds]
-    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\n".join([f"format {FORMAT}", *texts]).encode()).hexdigest()[:16]
     target = cache / "schemas" / digest
     if (target / ".complete").is_file():
         return target

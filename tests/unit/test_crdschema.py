@@ -15,9 +15,32 @@ def test_objects_with_properties_become_closed() -> None:
     schema = strict_schema({"type": "object", "properties": {"a": {"type": "string", "description": "x"}}})
     assert schema == {
         "type": "object",
-        "properties": {"a": {"type": "string"}},
+        "properties": {"a": {"type": ["string", "null"]}},
         "additionalProperties": False,
     }
+
+
+def test_null_is_accepted_where_the_api_server_drops_it() -> None:
+    """Optional fields and map values may be null (pruned by the API server); required ones may not."""
+    schema = strict_schema(
+        {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string"},
+                "list": {"type": "array", "items": {"type": "string"}},
+                "mode": {"type": "string", "enum": ["a", "b"]},
+                "port": {"x-kubernetes-int-or-string": True},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    )
+    properties = schema["properties"]
+    assert properties["name"] == {"type": "string"}
+    assert properties["list"] == {"type": ["array", "null"], "items": {"type": "string"}}
+    assert properties["mode"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
+    assert properties["port"]["oneOf"] == [{"type": "string"}, {"type": "integer"}, {"type": "null"}]
+    assert properties["labels"]["additionalProperties"] == {"type": ["string", "null"]}
 
 
 def test_int_or_string_maps_to_one_of() -> None:
