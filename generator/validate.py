@@ -60,17 +60,17 @@ def validate_tree(
     ):
         root = Path(temporary)
         # kustomize runs in the background while the checks of the environments built so far run.
-        running = [(build.env, pool.submit(build_one, root, build, settings)) for build in builds]
+        running = [(build, pool.submit(build_one, root, build, settings)) for build in builds]
         build_problems: list[str] = []
         checks: list[str] = []
         outputs: list[Path] = []
         for env in environments:
-            built = [future.result() for name, future in running if name == env]
-            build_problems += [result for result in built if isinstance(result, str)]
-            env_outputs = [result for result in built if isinstance(result, Path)]
-            outputs += env_outputs
+            built = [(build, future.result()) for build, future in running if build.env == env]
+            build_problems += [result for _, result in built if isinstance(result, str)]
+            env_outputs = [(build, result) for build, result in built if isinstance(result, Path)]
+            outputs += [output for _, output in env_outputs]
             admitted: list[str] = []
-            found = monitoring(env, _streamed(env, env_outputs, admitted), settings, root)
+            found = monitoring(env, _streamed(env_outputs, admitted), settings, root)
             checks += admitted + found
         problems = build_problems + checks
         problems += kubeconform([*outputs, *_argocd_patches(root)], settings, root)
@@ -83,12 +83,25 @@ def monitoring(
     return monitoring_problems(env, documents, settings.promtool, workdir / "monitoring" / env)
 
 
-def _streamed(env: str, outputs: list[Path], admitted: list[str]) -> Iterator[object]:
+def _streamed(outputs: list[tuple[validate_scope.Build, Path]], admitted: list[str]) -> Iterator[object]:
     """The built documents one chunk at a time (thousands at once cost ~100 MB), admission on the way."""
-    for output in outputs:
-        for document in yamlio.load_all(output.read_text("utf-8")):
-            admitted.extend(admission(env, [document]))
+    for build, output in outputs:
+        sources = validate_scope.Sources(build.files)
+        try:
+            documents = yamlio.load_all(output.read_text("utf-8"))
+        except (yamlio.YAMLError, RecursionError) as exc:
+            where = ", ".join(f"{build.env}/{path}" for path in sources.unreadable()) or build.env
+            admitted.append(f"{where}: cannot be checked: {_unreadable(exc)}")
+            continue
+        for document in documents:
+            admitted.extend(admission(build.env, [document], sources))
             yield document
+
+
+def _unreadable(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "YAML nested too deeply for the reader (thousands of levels)"
+    return f"not valid YAML ({_first_lines(str(exc), 1)})"
 
 
 def _argocd_patches(root: Path) -> list[Path]:
@@ -111,12 +124,18 @@ def build_one(root: Path, build: validate_scope.Build, settings: ValidationSetti
     return output
 
 
-def admission(env: str, documents: list[object]) -> list[str]:
+def admission(env: str, documents: list[object], sources: validate_scope.Sources | None = None) -> list[str]:
+    """Seldon's admission rules on the built SeldonDeployments: `env/name (where): field: problem`."""
     problems = []
     for document in documents:
         if isinstance(document, dict) and document.get("kind") == "SeldonDeployment":
-            name = (document.get("metadata") or {}).get("name")
-            problems += [f"{env}/{name}: {p}" for p in admission_problems(document)]
+            found = admission_problems(document)
+            if not found:
+                continue
+            name = validate_scope.resource_name(document)
+            source = sources.find("SeldonDeployment", name) if sources is not None else None
+            where = f"SeldonDeployment in {env}/{source}" if source else "SeldonDeployment"
+            problems += [f"{env}/{name or '(no name)'} ({where}): {problem}" for problem in found]
     return problems
 
 
