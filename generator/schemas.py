@@ -22,9 +22,12 @@ CATALOG_LOCATION = (
     "https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/"
     "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 )
+# The CRD Seldon's helm chart installs: it schemas graph `children` recursively, where the
+# `operator/config/crd/bases/` copy leaves them `{}` (nested nodes unchecked). It is a helm
+# template: its directive lines (`{{- if ... }}`) are dropped before reading (`_untemplated`).
 SELDON_CRD_URL = (
-    "https://raw.githubusercontent.com/SeldonIO/seldon-core/v1.18.2/operator/config/crd/bases/"
-    "machinelearning.seldon.io_seldondeployments.yaml"
+    "https://raw.githubusercontent.com/SeldonIO/seldon-core/v1.18.2/helm-charts/seldon-core-operator/"
+    "templates/customresourcedefinition_v1_seldondeployments.machinelearning.seldon.io.yaml"
 )
 GENERATED_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 
@@ -73,9 +76,23 @@ def _download(url: str, cache: Path) -> str:
     return text
 
 
+def _untemplated(text: str) -> str:
+    """A helm-templated CRD (its first line a `{{ }}` directive) without its directive lines.
+
+    Templated values such as `'{{ .Release.Name }}'` are plain YAML strings and stay.
+    """
+    lines = text.splitlines(keepends=True)
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if not first.startswith("{{"):
+        return text
+    return "".join(
+        line for line in lines if not (line.strip().startswith("{{") and line.strip().endswith("}}"))
+    )
+
+
 def _documents(source: str, text: str) -> list[dict[str, object]]:
     try:
-        documents = yamlio.load_all(text)
+        documents = yamlio.load_all(_untemplated(text))
     except yamlio.YAMLError as exc:
         raise ConfigError(f"CRD {source} is not valid YAML ({str(exc).splitlines()[0]})") from None
     crds = [d for d in documents if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
