@@ -273,3 +273,49 @@ def test_nested_nodes_are_checked_with_their_path() -> None:
     graph = node("router", implementation="SIMPLE_ROUTER", children=[node("a"), node("b", modelUri="")])
     problems = admission_problems(sdep(predictor(graph=graph)))
     assert problems == [f"{G0}.children[1].modelUri: MLFLOW_SERVER needs a modelUri"]
+
+
+# Shapes found among Seldon's own example SeldonDeployments (v1.18.2 repository), written anew.
+LIKE_SELDON_EXAMPLES: list[tuple[str, dict[str, Any], list[str]]] = [
+    (
+        "v1alpha2 canary without traffic",
+        {**sdep(predictor("main"), predictor("canary")), "apiVersion": "machinelearning.seldon.io/v1alpha2"},
+        ["spec.predictors[].traffic: the non-shadow predictors' traffic sums to 0, not 100"],
+    ),
+    (
+        "custom node whose container is in the second pod",
+        sdep(
+            predictor(graph=CUSTOM, componentSpecs=[container("other", "x:1"), container("mine", "me/x:1")])
+        ),
+        [],
+    ),
+    (
+        "empty graph",
+        sdep(predictor(graph={})),
+        [f"{G0}: node '' has no implementation, so it needs a container named '' in {P0}.componentSpecs"],
+    ),
+    (
+        "executor-style child without container",
+        sdep(
+            predictor(
+                graph={**CUSTOM, "children": [{"name": "child"}]}, componentSpecs=[container("mine", "x:1")]
+            )
+        ),
+        [
+            f"{G0}.children[0]: node 'child' has no implementation, "
+            f"so it needs a container named 'child' in {P0}.componentSpecs"
+        ],
+    ),
+    (
+        "triton v2 with componentSpecs null",
+        sdep(predictor(graph=node(implementation="TRITON_SERVER"), componentSpecs=None), protocol="v2"),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "document", "expected"), LIKE_SELDON_EXAMPLES, ids=[c[0] for c in LIKE_SELDON_EXAMPLES]
+)
+def test_documents_like_seldons_examples(case: str, document: dict[str, Any], expected: list[str]) -> None:
+    assert admission_problems(document) == expected
