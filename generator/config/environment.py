@@ -15,7 +15,7 @@ from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.safety import Safety
-from generator.config.seldon import ModelOverride, SeldonSettings
+from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
 from generator.config.strategy import Strategy
 
 
@@ -78,6 +78,15 @@ class EnvironmentConfig(Strict):
         if known is not None and value not in known:
             raise ValueError(f"unknown serving target {value!r}; known targets: {', '.join(sorted(known))}")
         return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _override_images(
+        cls, overrides: dict[str, ModelOverride], info: ValidationInfo
+    ) -> dict[str, ModelOverride]:
+        if "seldon" in info.data:  # otherwise `seldon` itself was refused
+            check_override_images(info.data["seldon"], overrides)
+        return overrides
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""

@@ -1,13 +1,21 @@
-"""Seldon settings of an environment and per-model overrides."""
+"""Seldon settings of an environment and per-model overrides.
+
+A server/protocol pair for which Seldon's default `seldon-config` has no image (`config.servers`)
+is refused here, at load: Seldon would admit it and start a pod with no image.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from generator.config.base import DNS_LABEL, SECRET_NAME, Quantity, Strict
+from generator.config.servers import default_image, protocols_with_image
 from generator.config.strategy import Strategy
+
+Protocol = Literal["seldon", "v2"]
 
 Implementation = Literal[
     "MLFLOW_SERVER",
@@ -32,21 +40,65 @@ class Resources(Strict):
 class SeldonSettings(Strict):
     """What every SeldonDeployment of an environment gets unless a model overrides it."""
 
-    protocol: Literal["seldon", "v2"] = "seldon"
+    protocol: Protocol = "seldon"
     implementation: Implementation = "MLFLOW_SERVER"
     replicas: int = Field(1, ge=1, le=100)
     resources: Resources = Resources()
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
 
+    @field_validator("implementation")
+    @classmethod
+    def _has_image(cls, implementation: str, info: ValidationInfo) -> str:
+        protocol = info.data.get("protocol")
+        if protocol is not None and not default_image(implementation, protocol):
+            raise _no_image(implementation, protocol, "seldon.protocol")
+        return implementation
+
 
 class ModelOverride(Strict):
     """Per-model changes to the environment's Seldon settings; unset fields inherit."""
 
-    protocol: Literal["seldon", "v2"] | None = None
+    protocol: Protocol | None = None
     implementation: Implementation | None = None
     replicas: int | None = Field(None, ge=1, le=100)
     resources: Resources | None = None
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
     strategy: Strategy | None = None  # replaces only the keys it names (see config.strategy)
+
+
+def check_override_images(seldon: SeldonSettings, overrides: dict[str, ModelOverride]) -> None:
+    """Refuse an override whose server/protocol pair (with what it inherits) has no default image.
+
+    Raised as a ValidationError located at `<model>.implementation` (or `.protocol`), so the
+    message names the key path under `overrides`.
+    """
+    errors = []
+    for model, override in overrides.items():
+        implementation = override.implementation or seldon.implementation
+        protocol = override.protocol or seldon.protocol
+        if default_image(implementation, protocol):
+            continue
+        key = "implementation" if override.implementation else "protocol"
+        source = f"overrides.{model}.protocol" if override.protocol else "seldon.protocol"
+        error = _no_image(implementation, protocol, source)
+        errors.append(InitErrorDetails(type=error, loc=(model, key), input=getattr(override, key)))
+    if errors:
+        raise ValidationError.from_exception_data("overrides", errors)
+
+
+def _no_image(implementation: str, protocol: str, source: str) -> PydanticCustomError:
+    valid = protocols_with_image(implementation, get_args(Protocol))
+    return PydanticCustomError(
+        "server_without_image",
+        "{implementation} has no image for protocol {protocol} ({source}) in Seldon Core v1.18.2's "
+        "default seldon-config, so its pods would start without one; {implementation} runs with "
+        "protocol {valid}",
+        {
+            "implementation": implementation,
+            "protocol": protocol,
+            "source": source,
+            "valid": " or ".join(valid),
+        },
+    )

@@ -28,8 +28,9 @@ def by_file(file_name: str) -> ServingTarget | None:
 
 
 def by_kind(api_version: object, kind: object) -> ServingTarget | None:
-    """The target that renders documents of this apiVersion and kind."""
-    return next((t for t in TARGETS.values() if (t.api_version, t.kind) == (api_version, kind)), None)
+    """The target that renders documents of this API group (any version of it) and kind."""
+    group = str(api_version).split("/")[0]
+    return next((t for t in TARGETS.values() if (t.api_version.split("/")[0], t.kind) == (group, kind)), None)
 
 
 __all__ = ["DEFAULT", "TARGETS", "ReadBack", "ServingTarget", "by_file", "by_kind", "get"]

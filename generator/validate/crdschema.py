@@ -6,6 +6,11 @@ feature (`model-gitops validate --crd FILE`): each served version's `openAPIV3Sc
 `{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json` template. For strict mode every
 object that lists `properties` gets `additionalProperties: false`, and Kubernetes extensions are
 mapped to plain JSON Schema (`x-kubernetes-int-or-string` -> string or integer).
+
+A null value for a field that is not required is accepted, as the API server accepts it: it drops
+non-nullable nulls from a custom resource before validating it (k8s.io/apiextensions-apiserver,
+`pkg/apiserver/schema/defaulting/prunenulls.go`, `PruneNonNullableNullsWithoutDefaults`), so
+`componentSpecs: null` means no componentSpecs. A required field that is null is still refused.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMA_DIALECT = "http://json-schema.org/draft-04/schema#"
+FORMAT = 2  # bump when the conversion changes: cached schemas are keyed by it
 
 
 def crd_schemas(crd: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -52,10 +58,34 @@ def strict_schema(node: Any) -> Any:
         result["oneOf"] = [{"type": "string"}, {"type": "integer"}]
     if node.get("x-kubernetes-preserve-unknown-fields"):
         return {key: value for key, value in result.items() if key != "additionalProperties"}
-    if "properties" in result and "additionalProperties" not in result:
-        result["additionalProperties"] = False
+    if "properties" in result:
+        required = set(node.get("required") or [])
+        result["properties"] = {
+            name: value if name in required else _or_null(value)
+            for name, value in result["properties"].items()
+        }
+        result.setdefault("additionalProperties", False)
+    if isinstance(result.get("additionalProperties"), dict):
+        result["additionalProperties"] = _or_null(result["additionalProperties"])
     if result.get("nullable"):
         result.pop("nullable")
         if isinstance(result.get("type"), str):
             result["type"] = [result["type"], "null"]
     return result
+
+
+def _or_null(schema: Any) -> Any:
+    """`schema` that also accepts null (a field the API server drops when it is null)."""
+    if not isinstance(schema, dict):
+        return schema
+    schema = dict(schema)
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        schema["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        schema["type"] = [*kind, "null"]
+    if "oneOf" in schema and {"type": "null"} not in schema["oneOf"]:
+        schema["oneOf"] = [*schema["oneOf"], {"type": "null"}]
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    return schema

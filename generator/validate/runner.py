@@ -47,17 +47,17 @@ def validate_tree(
     ):
         root = Path(temporary)
         # kustomize runs in the background while the checks of the environments built so far run.
-        running = [(build.env, pool.submit(build_one, root, build, settings)) for build in builds]
+        running = [(build, pool.submit(build_one, root, build, settings)) for build in builds]
         build_problems: list[str] = []
         checks: list[str] = []
         outputs: list[Path] = []
         for env in environments:
-            built = [future.result() for name, future in running if name == env]
-            build_problems += [result for result in built if isinstance(result, str)]
-            env_outputs = [result for result in built if isinstance(result, Path)]
-            outputs += env_outputs
+            built = [(build, future.result()) for build, future in running if build.env == env]
+            build_problems += [result for _, result in built if isinstance(result, str)]
+            env_outputs = [(build, result) for build, result in built if isinstance(result, Path)]
+            outputs += [output for _, output in env_outputs]
             admitted: list[str] = []
-            found = monitoring(env, _streamed(env, env_outputs, admitted), settings, root)
+            found = monitoring(env, _streamed(env_outputs, admitted), settings, root)
             checks += admitted + found
         problems = build_problems + checks
         problems += kubeconform([*outputs, *_argocd_patches(root)], settings, root)
@@ -70,12 +70,25 @@ def monitoring(
     return monitoring_problems(env, documents, settings.promtool, workdir / "monitoring" / env)
 
 
-def _streamed(env: str, outputs: list[Path], admitted: list[str]) -> Iterator[object]:
+def _streamed(outputs: list[tuple[scope.Build, Path]], admitted: list[str]) -> Iterator[object]:
     """The built documents one chunk at a time (thousands at once cost ~100 MB), admission on the way."""
-    for output in outputs:
-        for document in yamlio.load_all(output.read_text("utf-8")):
-            admitted.extend(admission(env, [document]))
+    for build, output in outputs:
+        sources = scope.Sources(build.files)
+        try:
+            documents = yamlio.load_all(output.read_text("utf-8"))
+        except (yamlio.YAMLError, RecursionError) as exc:
+            where = ", ".join(f"{build.env}/{path}" for path in sources.unreadable()) or build.env
+            admitted.append(f"{where}: cannot be checked: {_unreadable(exc)}")
+            continue
+        for document in documents:
+            admitted.extend(admission(build.env, [document], sources))
             yield document
+
+
+def _unreadable(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "YAML nested too deeply for the reader (thousands of levels)"
+    return f"not valid YAML ({_first_lines(str(exc), 1)})"
 
 
 def _argocd_patches(root: Path) -> list[Path]:
@@ -98,15 +111,20 @@ def build_one(root: Path, build: scope.Build, settings: ValidationSettings) -> P
     return output
 
 
-def admission(env: str, documents: list[object]) -> list[str]:
+def admission(env: str, documents: list[object], sources: scope.Sources | None = None) -> list[str]:
+    """Each target's admission rules on its built documents: `env/name (where): field: problem`."""
     problems = []
     for document in documents:
         if not isinstance(document, dict):
             continue
         target = targets.by_kind(document.get("apiVersion"), document.get("kind"))
-        if target is not None:
-            name = (document.get("metadata") or {}).get("name")
-            problems += [f"{env}/{name}: {p}" for p in target.admission_problems(document)]
+        found = target.admission_problems(document) if target is not None else []
+        if not found or target is None:
+            continue
+        name = scope.resource_name(document)
+        source = sources.find(target.kind, name) if sources is not None else None
+        where = f"{target.kind} in {env}/{source}" if source else target.kind
+        problems += [f"{env}/{name or '(no name)'} ({where}): {problem}" for problem in found]
     return problems
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from generator import yamlio
 from generator.errors import ConfigError
 from generator.gitrepo.workspace import write_atomic
-from generator.validate.crdschema import crd_schemas
+from generator.validate.crdschema import FORMAT, crd_schemas
 
 GENERATED_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 
@@ -23,7 +23,7 @@ GENERATED_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
 def generate(crds: list[str], cache: Path) -> Path:
     """Convert every CRD in `crds` into kubeconform schemas under a directory; return it."""
     texts = [read_crd(source, cache) for source in crds]
-    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\n".join([f"format {FORMAT}", *texts]).encode()).hexdigest()[:16]
     target = cache / "schemas" / digest
     if (target / ".complete").is_file():
         return target
@@ -64,9 +64,23 @@ def _download(url: str, cache: Path) -> str:
     return text
 
 
+def _untemplated(text: str) -> str:
+    """A helm-templated CRD (its first line a `{{ }}` directive) without its directive lines.
+
+    Templated values such as `'{{ .Release.Name }}'` are plain YAML strings and stay.
+    """
+    lines = text.splitlines(keepends=True)
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if not first.startswith("{{"):
+        return text
+    return "".join(
+        line for line in lines if not (line.strip().startswith("{{") and line.strip().endswith("}}"))
+    )
+
+
 def _documents(source: str, text: str) -> list[dict[str, object]]:
     try:
-        documents = yamlio.load_all(text)
+        documents = yamlio.load_all(_untemplated(text))
     except yamlio.YAMLError as exc:
         raise ConfigError(f"CRD {source} is not valid YAML ({str(exc).splitlines()[0]})") from None
     crds = [d for d in documents if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]

@@ -66,7 +66,7 @@ def _under(files: Mapping[str, bytes], env: str) -> dict[str, bytes]:
 def _kustomization(content: bytes) -> dict[str, object] | None:
     try:
         document = yamlio.load(content.decode("utf-8"))
-    except (yamlio.YAMLError, UnicodeDecodeError):
+    except (yamlio.YAMLError, UnicodeDecodeError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
 
@@ -89,3 +89,39 @@ def _narrowed(kustomization: dict[str, object], resources: list[str]) -> bytes:
 
 def _chunks(items: list[str]) -> list[list[str]]:
     return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+
+
+def resource_name(document: dict[object, object]) -> str | None:
+    """`metadata.name` when it is a string."""
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
+
+
+class Sources:
+    """Which file of a build holds a resource, for messages. Parsed on first use only (problems are rare)."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self._files = files
+        self._index: dict[tuple[object, str], str] | None = None
+
+    def find(self, kind: str, name: str | None) -> str | None:
+        if self._index is None:
+            self._index = {}
+            for path, content in sorted(self._files.items()):
+                for document in (_documents(content) or []) if path != KUSTOMIZATION_FILE else []:
+                    key = (document.get("kind"), resource_name(document) or "")
+                    self._index.setdefault(key, path)
+        return self._index.get((kind, name or ""))
+
+    def unreadable(self) -> list[str]:
+        """The files whose YAML cannot be read (too deep, or not YAML at all)."""
+        return [path for path, content in sorted(self._files.items()) if _documents(content) is None]
+
+
+def _documents(content: bytes) -> list[dict[object, object]] | None:
+    try:
+        documents = yamlio.load_all(content.decode("utf-8"))
+    except (yamlio.YAMLError, UnicodeDecodeError, RecursionError):
+        return None
+    return [document for document in documents if isinstance(document, dict)]

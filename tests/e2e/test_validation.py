@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,10 +36,10 @@ GOOD = {
 }
 
 
-def write_tree(root: Path, document: dict) -> None:
+def write_tree(root: Path, document: dict, dump: Callable[[dict], str] = yamlio.dump) -> None:
     env = root / "rendered" / "dev"
     (env / "fraud").mkdir(parents=True)
-    (env / "fraud" / "seldondeployment.yaml").write_text(yamlio.dump(document))
+    (env / "fraud" / "seldondeployment.yaml").write_text(dump(document))
     (env / "kustomization.yaml").write_text(
         yamlio.dump(
             {
@@ -87,7 +89,76 @@ def test_admission_rules_are_applied(tmp_path: Path, cache_dir: Path) -> None:
     write_tree(tmp_path, bad)
     result = validate(tmp_path, cache_dir)
     assert result.code == 1
-    assert "dev/fraud: spec.predictors[].traffic: a single predictor must have traffic 0 or 100" in result.err
+    assert result.err.strip() == (
+        "error: validation failed: dev/fraud (SeldonDeployment in dev/fraud/seldondeployment.yaml): "
+        "spec.predictors[0].traffic: a single predictor's traffic must be 100 when set, not 50: "
+        "nothing was written or committed"
+    )
+
+
+def test_a_wrong_field_in_a_nested_graph_child_is_refused(tmp_path: Path, cache_dir: Path) -> None:
+    """The helm chart's CRD schemas `children` recursively (operator/config's leaves them `{}`)."""
+    bad = yamlio.load(yamlio.dump(GOOD))
+    leaf = {"name": "leaf", "implementation": "SKLEARN_SERVER", "modelUri": "s3://b/l", "modelUrl": "typo"}
+    graph = bad["spec"]["predictors"][0]["graph"]
+    graph["children"] = [{"name": "mid", "implementation": "SIMPLE_MODEL", "children": [leaf]}]
+    write_tree(tmp_path, bad)
+    result = validate(tmp_path, cache_dir)
+    assert result.code == 1
+    assert "/spec/predictors/0/graph/children/0/children/0" in result.err and "modelUrl" in result.err
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (["componentSpecs"], None),  # the API server drops nulls
+        (["graph", "implementation"], "HUGGINGFACE_SERVER"),  # HuggingFace may load from the Hub
+    ],
+)
+def test_what_seldon_admits_passes(tmp_path: Path, cache_dir: Path, where: list[str], value: object) -> None:
+    document = yamlio.load(yamlio.dump(GOOD))
+    predictor = document["spec"]["predictors"][0]
+    if where == ["graph", "implementation"]:
+        predictor["graph"].update(implementation=value, modelUri="")
+    else:
+        predictor[where[0]] = value
+    write_tree(tmp_path, document)
+    result = validate(tmp_path, cache_dir)
+    assert (result.code, result.out.strip()) == (0, "valid: dev"), result.err
+
+
+HAND_EDITS = [
+    ("children", {"a": 1}, "spec.predictors[0].graph.children: must be a list, not a mapping"),
+    ("predictors", {"name": "x"}, "spec.predictors: must be a list, not a mapping"),
+    ("traffic", "abc", "spec.predictors[0].traffic: must be an integer, not the string 'abc'"),
+    ("graph", [1, 2], "spec.predictors[0].graph: must be a mapping, not a list"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "problem"), HAND_EDITS)
+def test_a_hand_edited_wrong_shape_is_one_line_exit_1(
+    tmp_path: Path, cache_dir: Path, key: str, value: object, problem: str
+) -> None:
+    document = yamlio.load(yamlio.dump(GOOD))
+    owner = {"predictors": document["spec"], "children": document["spec"]["predictors"][0]["graph"]}
+    owner.get(key, document["spec"]["predictors"][0])[key] = value
+    write_tree(tmp_path, document)
+    result = validate(tmp_path, cache_dir)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert f"dev/fraud (SeldonDeployment in dev/fraud/seldondeployment.yaml): {problem}" in result.err
+
+
+def test_a_document_nested_too_deeply_to_read_is_one_line_exit_1(tmp_path: Path, cache_dir: Path) -> None:
+    document = yamlio.load(yamlio.dump(GOOD))
+    document["spec"]["predictors"][0]["graph"] = "GRAPH"
+    node = '{"name": "n", "implementation": "SIMPLE_MODEL", "children": ['
+    # 300 levels pass kustomize in ~2 s (3000 take minutes) and already exceed Python's YAML reader
+    deep = node * 300 + '{"name": "leaf", "implementation": "SIMPLE_MODEL"}' + "]}" * 300
+    write_tree(tmp_path, document, dump=lambda d: json.dumps(d).replace('"GRAPH"', deep))
+    result = validate(tmp_path, cache_dir)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1 and "dev/fraud" in result.err
 
 
 def test_broken_kustomization_is_reported(tmp_path: Path, cache_dir: Path) -> None:

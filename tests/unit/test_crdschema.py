@@ -15,9 +15,32 @@ def test_objects_with_properties_become_closed() -> None:
     schema = strict_schema({"type": "object", "properties": {"a": {"type": "string", "description": "x"}}})
     assert schema == {
         "type": "object",
-        "properties": {"a": {"type": "string"}},
+        "properties": {"a": {"type": ["string", "null"]}},
         "additionalProperties": False,
     }
+
+
+def test_null_is_accepted_where_the_api_server_drops_it() -> None:
+    """Optional fields and map values may be null (pruned by the API server); required ones may not."""
+    schema = strict_schema(
+        {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string"},
+                "list": {"type": "array", "items": {"type": "string"}},
+                "mode": {"type": "string", "enum": ["a", "b"]},
+                "port": {"x-kubernetes-int-or-string": True},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    )
+    properties = schema["properties"]
+    assert properties["name"] == {"type": "string"}
+    assert properties["list"] == {"type": ["array", "null"], "items": {"type": "string"}}
+    assert properties["mode"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
+    assert properties["port"]["oneOf"] == [{"type": "string"}, {"type": "integer"}, {"type": "null"}]
+    assert properties["labels"]["additionalProperties"] == {"type": ["string", "null"]}
 
 
 def test_int_or_string_maps_to_one_of() -> None:
@@ -52,3 +75,38 @@ def test_seldon_crd_gives_one_schema_per_served_version() -> None:
 def test_non_crd_documents_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a CustomResourceDefinition"):
         crd_schemas({"kind": "ConfigMap"})
+
+
+HELM_TEMPLATED_CRD = """{{- if .Values.crd.create }}
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  annotations:
+    example.com/from: '{{ .Release.Namespace }}/cert'
+{{- with .Values.crd.annotations }}
+{{- toYaml . | nindent 4}}
+{{- end }}
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+{{- end }}
+"""
+
+
+def test_a_helm_templated_crd_is_read_without_its_directive_lines(tmp_path: Path) -> None:
+    """Seldon's public CRD with recursive graph children is the helm chart's template."""
+    from generator.validate.schemas import _documents
+
+    (crd,) = _documents("widgets.yaml", HELM_TEMPLATED_CRD)
+    assert crd["metadata"]["annotations"] == {"example.com/from": "{{ .Release.Namespace }}/cert"}
+    assert list(crd_schemas(crd)) == ["example.com/widget_v1.json"]

@@ -17,9 +17,13 @@ from generator.targets.base import ReadBack
 from generator.targets.seldon_v1 import admission, health, promql
 from generator.targets.seldon_v1.render import API_VERSION, seldon_deployment
 
+# The CRD Seldon's helm chart installs: it schemas graph `children` recursively, where the
+# `operator/config/crd/bases/` copy leaves them `{}` (nested nodes unchecked). It is a helm
+# template: its directive lines (`{{- if ... }}`) are dropped before reading
+# (`generator.validate.schemas`).
 CRD_URL = (
-    "https://raw.githubusercontent.com/SeldonIO/seldon-core/v1.18.2/operator/config/crd/bases/"
-    "machinelearning.seldon.io_seldondeployments.yaml"
+    "https://raw.githubusercontent.com/SeldonIO/seldon-core/v1.18.2/helm-charts/seldon-core-operator/"
+    "templates/customresourcedefinition_v1_seldondeployments.machinelearning.seldon.io.yaml"
 )
 # Which MLflow flavor each prepackaged server loads (Seldon v1.18.2's servers; MLServer's runtimes).
 REQUIRED_FLAVOR = {
