@@ -6,11 +6,13 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
 from markdown_it import MarkdownIt
 
+from generator.cli import summary
 from generator.config.loader import parse_environment
 from generator.model import CurrentState, Deployed, ModelVersion, RegisteredModel, Snapshot
 from generator.plan.planner import Change, Plan, plan
@@ -241,3 +243,18 @@ def test_links_only_for_http_tracking_uris_and_never_with_credentials() -> None:
     assert markdown.ui_base("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
     assert markdown.ui_base("sqlite:///mlflow.db") is None
     assert markdown.ui_base("databricks") is None
+
+
+def test_delivery_section_of_the_job_summary_is_inert() -> None:
+    pull = SimpleNamespace(environment="prod", action="opened", number=7, url="https://github.example/o/r/pull/7")
+    delivered = SimpleNamespace(attempts=1, pull_requests=[pull], tagged=0, warnings=HOSTILE)
+    subject = "deploy(prod): " + " ".join(HOSTILE)
+    message = subject + "\n\nbody"
+    result = SimpleNamespace(commit="0123456789abcdef", pushed=True, message=message, delivered=delivered)
+    section = summary.delivery_markdown(result)
+    page = rendered(section)
+    assert set(page.tags) <= OUR_TAGS - {"h2", "h4"} | {"h3"}, set(page.tags)
+    assert page.hrefs == [pull.url], "only the pull request's own link"
+    shown = "".join(page.text).replace(escape.ZERO_WIDTH_SPACE, "")
+    assert all(escape.visible(text).strip() in shown for text in HOSTILE)  # prose: ends trimmed
+    assert not re.search(r"(?<![\w])@[A-Za-z0-9]", "".join(page.prose)), "a live @mention"
