@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from generator.cli import summary
@@ -258,3 +260,23 @@ def test_delivery_section_of_the_job_summary_is_inert() -> None:
     shown = "".join(page.text).replace(escape.ZERO_WIDTH_SPACE, "")
     assert all(escape.visible(text).strip() in shown for text in HOSTILE)  # prose: ends trimmed
     assert not re.search(r"(?<![\w])@[A-Za-z0-9]", "".join(page.prose)), "a live @mention"
+
+
+MARKDOWN_TEXT = st.one_of(
+    st.text(alphabet="[]()!<>*_~`|#@$&\\:/.w -=+^{}\"'\n a1", max_size=40),
+    st.text(max_size=30),
+    st.sampled_from(HOSTILE),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKDOWN_TEXT, MARKDOWN_TEXT)
+def test_any_text_or_code_span_renders_exactly_and_inert(first: str, second: str) -> None:
+    source = f"| a | b |\n|---|---|\n| {escape.text(first)} | {escape.code(second, table=True)} |\n\n"
+    source += f"- {escape.text(first)}\n- {escape.code(second)}\n"
+    page = rendered(source)
+    assert set(page.tags) <= TABLE_TAGS | {"ul", "li", "code"}, (first, second, page.tags)
+    assert page.rows == [2, 2], (first, second)
+    shown = "".join(page.text).replace(escape.ZERO_WIDTH_SPACE, "")
+    assert shown.count(escape.visible(first).strip()) >= 2 and shown.count(escape.visible(second)) >= 2
+    assert not re.search(r"(?<![\w])@[A-Za-z0-9]|#[0-9]", "".join(page.prose)), (first, second)
