@@ -263,4 +263,3 @@ def _details(summary: str, content: str, limit: int = 60000) -> list[str]:
     marks = fence(body)
     head = ["<details>", f"<summary>{html_text(summary)}</summary>", ""]
     return [*head, marks, body.rstrip(), marks, "</details>", ""]
-

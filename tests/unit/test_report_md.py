@@ -248,7 +248,9 @@ def test_links_only_for_http_tracking_uris_and_never_with_credentials() -> None:
 
 
 def test_delivery_section_of_the_job_summary_is_inert() -> None:
-    pull = SimpleNamespace(environment="prod", action="opened", number=7, url="https://github.example/o/r/pull/7")
+    pull = SimpleNamespace(
+        environment="prod", action="opened", number=7, url="https://github.example/o/r/pull/7"
+    )
     delivered = SimpleNamespace(attempts=1, pull_requests=[pull], tagged=0, warnings=HOSTILE)
     subject = "deploy(prod): " + " ".join(HOSTILE)
     message = subject + "\n\nbody"
