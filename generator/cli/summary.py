@@ -12,7 +12,7 @@ import click
 
 from generator.config.settings import Settings
 from generator.delivery import flow
-from generator.report import markdown, plain
+from generator.report import escape, markdown, plain
 
 
 def plan_markdown(settings: Settings, computed: Any, diff: bool = False) -> str:
@@ -36,7 +36,7 @@ def delivery_markdown(result: Any) -> str:
     lines = ["### Delivery", ""]
     if result.commit:
         pushed = " and pushed" if result.pushed else ""
-        subject = markdown.cell(result.message.splitlines()[0])
+        subject = escape.text(result.message.splitlines()[0])
         lines.append(f"- committed `{result.commit[:12]}`{pushed}: {subject}")
     else:
         lines.append("- nothing to commit")
@@ -44,11 +44,11 @@ def delivery_markdown(result: Any) -> str:
         if delivered.attempts > 1:
             lines.append(f"- {retried(result)}")
         for outcome in delivered.pull_requests:
-            link = f" [#{outcome.number}]({outcome.url})" if outcome.number else ""
-            lines.append(f"- {markdown.cell(outcome.environment)}: pull request {outcome.action}{link}")
+            link = f" [#{outcome.number}]({escape.url(outcome.url)})" if outcome.number else ""
+            lines.append(f"- {escape.text(outcome.environment)}: pull request {outcome.action}{link}")
         if delivered.tagged:
             lines.append(f"- tagged {delivered.tagged} model version(s) in MLflow")
-        lines += [f"- :warning: {markdown.cell(w)}" for w in delivered.warnings]
+        lines += [f"- :warning: {escape.text(w)}" for w in delivered.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -3,8 +3,9 @@
 Built on `generator.report.plain` (the same change list and wording as the terminal and the commit
 messages): a table of model, from -> to version, strategy and step, offline metric deltas and
 links to the MLflow model version and run, then a Mermaid diagram of each model's rollout steps
-(GitHub renders Mermaid). Everything from the registry is escaped, so a model name cannot
-inject Markdown or HTML into a pull request. Same inputs, same bytes.
+(GitHub renders Mermaid). Everything from the registry goes through `generator.report.escape`
+(inline text or code spans), so a model name, tag or reason cannot inject links, images, HTML or
+mentions into a pull request. Same inputs, same bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from generator.model import CurrentState, ModelVersion
 from generator.model.layout import ANNOTATION_PREFIX
 from generator.plan.planner import Change, Plan, Target
 from generator.report import plain
+from generator.report.escape import code, fence, html_text, label, text, url
 
 RUN_ID = f"{ANNOTATION_PREFIX}run-id"
 MAX_METRICS = 4
@@ -130,7 +132,7 @@ def _metrics(context: Context, new: ModelVersion | None, old: ModelVersion | Non
         return "—"
     shown = []
     for name in sorted(values)[:MAX_METRICS]:
-        value = f"{cell(name)} {values[name]:.4g}"
+        value = f"{text(name)} {values[name]:.4g}"
         if name in baseline:
             value += f" ({values[name] - baseline[name]:+.4g})"
         shown.append(value)
@@ -143,9 +145,9 @@ def _links(context: Context, model: str, version: ModelVersion | None) -> str:
         return "—"
     base = context.ui_url
     page = f"{base}/#/models/{quote(model, safe='')}/versions/{quote(version.version, safe='')}"
-    found = [f"[version {cell(version.version)}]({page})"]
+    found = [f"[version {text(version.version)}]({url(page)})"]
     if version.run_id:
-        found.append(f"[run]({base}/#/runs/{quote(version.run_id, safe='')})")
+        found.append(f"[run]({url(base)}/#/runs/{quote(version.run_id, safe='')})")
     return " · ".join(found)
 
 
@@ -156,24 +158,24 @@ def table(found: list[Row], with_environment: bool) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in found:
         cells = [
-            f"`{_code(row.model)}`",
-            cell(row.from_version) or "—",
-            cell(row.to_version) or "—",
-            f"{cell(row.strategy)} ({KIND_TEXT.get(row.kind, cell(row.kind))})",
+            code(row.model, table=True),
+            text(row.from_version) or "—",
+            text(row.to_version) or "—",
+            f"{text(row.strategy)} ({KIND_TEXT.get(row.kind, text(row.kind))})",
             row.step,
             row.metrics,
             row.links,
         ]
         if with_environment:
-            cells.insert(0, cell(row.environment))
+            cells.insert(0, text(row.environment))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def mermaid(row: Row) -> list[str]:
     """A left-to-right diagram of the model's way from the deployed version to the new one."""
-    old = _label(f"version {row.from_version}" if row.from_version else "nothing deployed")
-    new = _label(f"version {row.to_version}")
+    old = label(f"version {row.from_version}" if row.from_version else "nothing deployed")
+    new = label(f"version {row.to_version}")
     lines = ["```mermaid", "flowchart LR", f'  n0["{old}"]']
     if row.kind == "remove":
         lines += ['  gone["removed"]', "  n0 --> gone"]
@@ -188,7 +190,7 @@ def mermaid(row: Row) -> list[str]:
         lines += [f'  n1["{new} as shadow (mirrored traffic)"]', f'  n2["{new} at 100%"]']
         lines.append("  n0 --> n1 --> n2")
     elif row.strategy == "ab" and row.from_version:
-        lines += [f'  n1["{new}: challenger, split {_label(row.step)}"]', "  n0 --- n1"]
+        lines += [f'  n1["{new}: challenger, split {label(row.step)}"]', "  n0 --- n1"]
     else:
         lines += [f'  n1["{new} at 100%"]', "  n0 --> n1"]
     lines += ["  classDef current fill:#fde68a,stroke:#b45309", "```"]
@@ -203,14 +205,14 @@ def plan_markdown(plan: Plan, touched: list[str], context: Context, diff: str = 
         env_rows = [r for r in found if r.environment == env_name]
         rejected = [c for c in plan.rejections if c.environment == env_name]
         how = "pull request" if context.delivery.get(env_name) == "pull-request" else "commit"
-        lines.append(f"### {cell(env_name)} ({how})")
+        lines.append(f"### {text(env_name)} ({how})")
         lines.append("")
         if not env_rows and not rejected:
             lines += ["No changes.", ""]
             continue
         if env_rows:
             lines += [*table(env_rows, with_environment=False), "", *_details_of(env_rows)]
-        lines += [f"- :x: `{_code(c.model)}`: {cell(c.reason)}" for c in rejected]
+        lines += [f"- :x: {code(c.model)}: {text(c.reason)}" for c in rejected]
         lines += [""] if rejected else []
     if diff:
         lines += _details("Rendered diff", diff)
@@ -230,9 +232,9 @@ def pull_request_body(
     config = plan.environments[environment].config
     lines = [
         MARKER.format(environment=environment),
-        f"## Deploy to `{_code(environment)}` (namespace `{_code(config.namespace)}`)",
+        f"## Deploy to {code(environment)} (namespace {code(config.namespace)})",
         "",
-        f"The models' `@{_code(config.alias)}` alias moved in the MLflow registry. Merging this pull "
+        f"The models' {code('@' + config.alias)} alias moved in the MLflow registry. Merging this pull "
         "request deploys the change below; Argo CD then syncs the cluster.",
         "",
         *table(found, with_environment=False),
@@ -240,7 +242,7 @@ def pull_request_body(
         *_details_of(found),
     ]
     for row in found:
-        lines += [f"#### `{_code(row.model)}`", "", *mermaid(row), ""]
+        lines += [f"#### {code(row.model)}", "", *mermaid(row), ""]
     lines += _details(f"{len(files)} rendered file(s)", "\n".join(f"rendered/{f}" for f in files))
     lines += [
         "---",
@@ -252,28 +254,12 @@ def pull_request_body(
 
 def _details_of(found: list[Row]) -> list[str]:
     """The rollout changes in the words of the commit message (gate readings, reasons)."""
-    lines = [f"- `{_code(row.model)}`: {cell(row.detail)}" for row in found if row.kind not in KIND_TEXT]
+    lines = [f"- {code(row.model)}: {text(row.detail)}" for row in found if row.kind not in KIND_TEXT]
     return [*lines, ""] if lines else []
 
 
-def _details(summary: str, text: str, limit: int = 60000) -> list[str]:
-    body = text if len(text) <= limit else text[:limit] + "\n... (truncated)"
-    fence = "````" if "```" in body else "```"
-    head = ["<details>", f"<summary>{cell(summary)}</summary>", ""]
-    return [*head, fence, body.rstrip(), fence, "</details>", ""]
-
-
-def cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (no HTML tags, no pipes, one line)."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
-    return " ".join(escaped.replace("|", "\\|").split())
-
-
-def _code(text: str) -> str:
-    """Text safe inside a code span in a table cell (code spans show entities literally)."""
-    return " ".join(text.replace("`", "'").replace("|", "\\|").split())
-
-
-def _label(text: str) -> str:
-    """Text safe inside a Mermaid node label."""
-    return " ".join(text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").split())
+def _details(summary: str, content: str, limit: int = 60000) -> list[str]:
+    body = content if len(content) <= limit else content[:limit] + "\n... (truncated)"
+    marks = fence(body)
+    head = ["<details>", f"<summary>{html_text(summary)}</summary>", ""]
+    return [*head, marks, body.rstrip(), marks, "</details>", ""]

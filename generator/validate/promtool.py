@@ -2,14 +2,16 @@
 
 Each PrometheusRule's `spec` (its `groups`) is written as a Prometheus rule file and all files are
 checked in one run. Problems are attributed to the resource whose file they name; a missing
-promtool is a `ToolError` with the install hint.
+promtool is a `ToolError` with the install hint. The files are written by `yamlio`, as the
+manifests are: Python's JSON would escape an emoji as a surrogate pair (`\\ud83d\\ude80`), which
+Go's YAML parser rejects, so every name outside the Basic Multilingual Plane failed validation.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from generator import yamlio
 from generator.validate import tools
 
 
@@ -21,8 +23,8 @@ def check_rules(groups: dict[str, list[object]], promtool: str, workdir: Path) -
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     for index, (label, rule_groups) in enumerate(sorted(groups.items())):
-        path = directory / f"rules-{index}.json"
-        path.write_text(json.dumps({"groups": rule_groups}, indent=1), "utf-8")
+        path = directory / f"rules-{index}.yaml"
+        path.write_text(yamlio.dump({"groups": rule_groups}), "utf-8")
         files[str(path)] = label
     result = tools.run([promtool, "check", "rules", *files], cwd=workdir)
     if result.returncode == 0:

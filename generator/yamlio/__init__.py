@@ -1,7 +1,10 @@
 """The one place that configures ruamel.yaml: byte-stable dumping and safe loading.
 
 Same documents in, same bytes out: block style, two-space indents, no line folding, keys in the
-order the renderer built them, multi-line strings as literal blocks, a trailing newline.
+order the renderer built them, multi-line strings as literal blocks, a trailing newline. A string
+is written plain only if YAML 1.2, YAML 1.1 and Go readers all read it back as that string
+(`yamlio.plain`): `yes`, `on`, `1:20` are quoted. Characters outside the Basic Multilingual Plane
+are written as themselves (never as surrogate-pair escapes, which Go's YAML rejects).
 
 Both directions have a fast path for the thousands of manifests a large registry renders, with
 ruamel's output and semantics as the reference: `yamlfast` writes the common shapes byte for byte
@@ -22,7 +25,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from ruamel.yaml.tag import Tag
 
-from generator.yamlio import fast
+from generator.yamlio import fast, plain
 
 try:  # libyaml's parser, through PyYAML; values are still resolved and built by ruamel
     from yaml import nodes as _libyaml_nodes
@@ -34,6 +37,7 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml: ruamel does al
 
 def _dumper() -> YAML:
     yaml = YAML(typ="rt", pure=True)
+    yaml.Resolver = plain.QuotingResolver  # quotes `yes`, `on`, `1:20` ... (see yamlio.plain)
     yaml.default_flow_style = False
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=2, offset=0)
@@ -75,15 +79,8 @@ def _literal_safe(text: str) -> bool:
     return not text[:1].isspace() and all(line == line.rstrip() and line.isprintable() for line in lines)
 
 
-_RESOLVER = VersionedResolver()  # YAML 1.2, as both the dumper and the loader use it
-_STR_TAG = "tag:yaml.org,2002:str"
-
-
-def _reads_as_str(text: str) -> bool:
-    return str(_RESOLVER.resolve(_nodes.ScalarNode, text, (True, False))) == _STR_TAG
-
-
-_FAST = fast.FastDumper(_reads_as_str, _literal_safe)
+_RESOLVER = VersionedResolver()  # YAML 1.2, as the loader uses it
+_FAST = fast.FastDumper(plain.reads_as_str, _literal_safe)
 
 
 def dump(document: Any) -> str:

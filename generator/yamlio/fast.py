@@ -6,8 +6,8 @@ many seconds for thousands of them. This emitter writes the subset of YAML the r
 as yamlio's ruamel configuration writes it, and raises `Unsupported` for anything else so that
 yamlio falls back to ruamel for that document. Each style decision mirrors ruamel's
 `Emitter.analyze_scalar` / `choose_scalar_style`; whether a plain scalar would read back as a
-string is asked of ruamel's own resolver, which yamlio passes in (this module imports no YAML
-library).
+string is asked of `yamlio.plain.reads_as_str` (YAML 1.2, YAML 1.1 and Go), the same rule ruamel's
+dumper follows, which yamlio passes in (this module imports no YAML library).
 """
 
 from __future__ import annotations
