@@ -23,6 +23,7 @@ from generator.webhook import register as registration
 from generator.webhook.events import RELEVANT
 from generator.webhook.service import MODES, ServeOptions, Service
 from generator.webhook.signature import load_secret
+from generator.webhook.throttle import ThrottleFilter
 
 
 @click.group()
@@ -44,10 +45,13 @@ def _configure_logging(verbose: bool) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(message)s"))
     for name, level in (("model_gitops", logging.INFO), ("waitress", logging.WARNING)):
-        logger = logging.getLogger(name)  # waitress: connection limit reached, queue depth
+        logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(logging.DEBUG if verbose else level)
         logger.propagate = False
+    # waitress warns each time the connection limit is reached again: once per 10 s is enough.
+    for name in ("waitress", "waitress.queue"):
+        logging.getLogger(name).filters[:] = [ThrottleFilter()]
 
 
 def _check_combinations(options: dict[str, Any]) -> None:

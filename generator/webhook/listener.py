@@ -62,8 +62,10 @@ class _ErrorTask(ErrorTask):  # type: ignore[misc]
 
     def execute(self) -> None:
         error = self.request.error
-        reason = "too_large" if getattr(error, "code", 0) in (413, 431) else "bad_request"
-        self.channel.server.app.refused(reason, f"{error.code} {error.reason}: {error.body}")
+        code = getattr(error, "code", 500)
+        if code < 500:  # a 500 here is a bug of the application, logged by waitress itself
+            reason = "too_large" if code in (413, 431) else "bad_request"
+            self.channel.server.app.refused(reason, f"{code} {error.reason}: {error.body}")
         super().execute()
 
 

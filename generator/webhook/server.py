@@ -12,7 +12,8 @@ deliveries count as received. Deliveries are answered at once (MLflow waits for 
 retries 5xx and 429); the sync runs later in the runner thread. A rejected delivery is never
 queued and its delivery id is not remembered, so MLflow's own retry of a delivery the receiver
 failed to answer still counts. Registry text (model names, aliases, tag keys) is logged through
-`printable`, so it cannot forge log lines. The connection limits live in `listener`.
+`printable`, so it cannot forge log lines, and refusals are logged at most once per reason every
+10 s (`throttle`; /metrics counts every one). The connection limits live in `listener`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +34,7 @@ from generator.webhook.events import Event, Malformed, parse
 from generator.webhook.runner import FilterHolder
 from generator.webhook.signature import Rejected, Verifier
 from generator.webhook.telemetry import Telemetry
+from generator.webhook.throttle import Throttle, held_back
 
 log = logging.getLogger("model_gitops.webhook")
 MAX_BODY = 1024 * 1024
@@ -55,6 +57,7 @@ class Receiver:
     telemetry: Telemetry
     path: str = "/webhook"
     clock: Callable[[], float] = time.time
+    throttle: Throttle = field(default_factory=Throttle)
 
     def deliver(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """Handle one delivery; the HTTP status and a small JSON answer."""
@@ -89,7 +92,9 @@ class Receiver:
     def reject(self, reason: str, detail: str, what: str = "delivery") -> tuple[int, dict[str, Any]]:
         """Count and log a refused delivery (or request); its status and answer."""
         self.telemetry.rejected.labels(reason).inc()
-        log.warning("rejected a %s: %s (%s)", what, reason, shown(detail))
+        held = self.throttle.allow(reason)
+        if held is not None:
+            log.warning("rejected a %s: %s (%s)%s", what, reason, shown(detail), held_back(held))
         return STATUS.get(reason, 400), {"status": "rejected", "reason": reason}
 
 

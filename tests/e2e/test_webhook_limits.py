@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from tests.support.gitops import GitopsRepo
-from tests.support.receiver import Receiver, exchange, raw_request, signed_delivery, start_receiver, wait_for
+from tests.support.receiver import Receiver, exchange, raw_request, signed_delivery, start_receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ def receiver(gitops: GitopsRepo, tmp_path: Path) -> Iterator[Receiver]:
 
 
 def status(answer: bytes) -> int:
-    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
 
 
 def test_hostile_requests_get_4xx_never_a_traceback(receiver: Receiver) -> None:
@@ -188,17 +188,18 @@ def test_slow_clients_hold_bounded_memory_and_deliveries_are_still_answered(
             finished.set()
             cut_off = attack.cut_off
         delivery.join(60)
-        wait_for(lambda: receiver.total(REJECTED, reason="timeout") > 0, 30, "timeouts to be counted")
+        timeouts = receiver.total(REJECTED, reason="timeout")
     finally:
         receiver.stop()
     print(
         f"RSS {baseline / MIB:.0f} -> peak {peak_rss / MIB:.0f} MiB; at most {peak_connections} connections "
-        f"held; {cut_off} slow requests cut off; delivery answered during the attack: {answer}"
+        f"held; {cut_off} slow requests cut off ({timeouts:.0f} counted); delivery: {answer}"
     )
     assert answer.get("status") == 200  # the signed delivery got through the attack
     assert peak_connections <= 50  # never more than --max-connections held
     assert peak_rss - baseline < 64 * MIB  # 150 slow 1 MiB bodies held whole would be 150 MiB
     assert cut_off >= 50  # slow requests were cut off at the read timeout and slots reused
+    assert timeouts >= 50  # and counted as rejected{reason="timeout"}
     assert "Traceback" not in receiver.log()
 
 

@@ -18,6 +18,7 @@ from generator.webhook.runner import FilterHolder, Outcome, Runner
 from generator.webhook.server import Receiver
 from generator.webhook.signature import Verifier, sign
 from generator.webhook.telemetry import BEGIN, END, Telemetry, replace_section
+from generator.webhook.throttle import Throttle, ThrottleFilter
 
 SECRET = "receiver-test-secret-0123456789"
 NOW = 1_767_603_600
@@ -183,3 +184,50 @@ def test_names_are_escaped_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
     assert "fraud-x\\n2026-01-05 09:00:00 INFO run success\\u202e" in text
     assert "other\\x1b[2J\\n" in text
     assert "could not deliver fraud-x\\nFAKE\\u2066" in text
+
+
+def test_refusals_do_not_flood_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Every refusal is counted; the log shows one line per reason every 10 s, saying how many more."""
+    clock = FakeClock()
+    r = receiver()
+    r.throttle = Throttle(clock=clock)
+    headers, body = delivery("fraud-detector")
+    unsigned = {k: v for k, v in headers.items() if k != "X-MLflow-Signature"}
+    with caplog.at_level(logging.WARNING, logger="model_gitops"):
+        for _ in range(100):
+            r.deliver(unsigned, body)
+        r.deliver({**headers, "X-MLflow-Signature": "v1,AAAA"}, body)  # another reason: its own line
+        clock.now += 10
+        r.deliver(unsigned, body)
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 3, lines
+    assert "unsigned" in lines[0] and "more" not in lines[0]
+    assert "bad_signature" in lines[1]
+    assert "unsigned" in lines[2] and "(and 99 more like it since the last such line)" in lines[2]
+    assert r.telemetry.total("model_gitops_webhook_events_rejected_total", reason="unsigned") == 101
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_throttle_filter_holds_back_repeated_library_warnings() -> None:
+    clock = FakeClock()
+    throttle_filter = ThrottleFilter(Throttle(clock=clock))
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("waitress", logging.WARNING, __file__, 1, message, None, None)
+
+    limit = "total open connections reached the connection limit, no longer accepting new connections"
+    assert throttle_filter.filter(record(limit))
+    assert not any(throttle_filter.filter(record(limit)) for _ in range(5))
+    assert throttle_filter.filter(record("another warning"))
+    clock.now = 11
+    again = record(limit)
+    assert throttle_filter.filter(again) and again.getMessage().endswith(
+        "(and 5 more like it since the last such line)"
+    )
