@@ -7,13 +7,14 @@ complete configuration. Loading files lives in `generator.config.loader`.
 from __future__ import annotations
 
 import fnmatch
-import re
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
+from generator.config.rewrite_regex import check_template, compile_pattern
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings
 from generator.config.strategy import Strategy
@@ -31,7 +32,7 @@ class ModelSelection(Strict):
 
 
 class Rewrite(Strict):
-    """Map an artifact location MLflow records to one the cluster reads (regex at the start)."""
+    """Map an artifact location MLflow records to one the cluster reads (RE2 regex at the start)."""
 
     from_: str = Field(alias="from", min_length=1)
     to: str
@@ -42,9 +43,24 @@ class Rewrite(Strict):
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
+            compile_pattern(value)
+        except ValueError as exc:
+            raise PydanticCustomError(
+                "rewrite_pattern", "the pattern {problem}", {"problem": str(exc)}
+            ) from None
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _refers_to_groups(cls, value: str, info: ValidationInfo) -> str:
+        pattern = info.data.get("from_")
+        if pattern is not None:
+            try:
+                check_template(value, compile_pattern(pattern))
+            except ValueError as exc:
+                raise PydanticCustomError(
+                    "rewrite_template", "the replacement {problem}", {"problem": str(exc)}
+                ) from None
         return value
 
 
