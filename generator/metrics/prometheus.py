@@ -7,13 +7,14 @@ histogram `seldon_api_executor_server_requests_seconds`:
 - p95 latency: `histogram_quantile(0.95, sum by (le) (rate(..._bucket[w])))`.
 
 Requests are grouped by namespace and window, so a run makes three queries per group whatever the
-number of deployments. Prometheus failing in any way gives `Readings(unavailable=...)`: gates wait,
-they never pass on missing data.
+number of deployments. Prometheus failing in any way (including an answer not shaped like its
+documented vector result) gives `Readings(unavailable=...)`: gates wait, they never pass on
+missing data. Samples are kept as Prometheus gives them, NaN and +-Inf included (`"NaN"`,
+`"+Inf"`): the gates fail on those rather than read them as zero.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from typing import Any
@@ -88,15 +89,28 @@ def _read_all(url: str, wanted: list[ReadingRequest], timeout: float) -> dict[Ke
 
 
 def _vector(url: str, query: str, at: str, timeout: float) -> dict[Key, float]:
-    """An instant query's vector by (deployment, predictor, version); NaN samples dropped."""
-    body = _get(url, query, at, timeout)
-    found = {}
-    for sample in body.get("data", {}).get("result", []):
-        labels = sample.get("metric", {})
-        value = float(sample.get("value", [0, "NaN"])[1])
-        if not math.isnan(value):
-            found[tuple(labels.get(label, "") for label in GROUP)] = value
-    return found  # type: ignore[return-value]
+    return parse_vector(_get(url, query, at, timeout), redact(url))
+
+
+def parse_vector(body: dict[str, Any], shown: str) -> dict[Key, float]:
+    """An instant query's vector by (deployment, predictor, version), NaN and Inf samples kept.
+
+    The documented shape: `{"data": {"resultType": "vector", "result": [{"metric": {...},
+    "value": [<time>, "<number>"]}]}}`, numbers as strings (`"NaN"`, `"+Inf"`, `"-Inf"` too).
+    """
+    found: dict[Key, float] = {}
+    try:
+        for sample in body.get("data", {}).get("result", []):
+            labels = sample.get("metric", {})
+            _, text = sample["value"]
+            key = (labels.get(GROUP[0], ""), labels.get(GROUP[1], ""), labels.get(GROUP[2], ""))
+            found[key] = float(text)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise MetricsError(
+            f"Prometheus at {shown} answered a result that is not an instant vector ({type(exc).__name__})",
+            "rollouts wait",
+        ) from None
+    return found
 
 
 def _get(url: str, query: str, at: str, timeout: float) -> dict[str, Any]:
