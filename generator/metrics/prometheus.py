@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from generator.errors import MetricsError, redact
+from generator.errors import MetricsError, redact, shorten
 from generator.model.readings import Reading, ReadingRequest, Readings
 
 METRIC = "seldon_api_executor_server_requests_seconds"
@@ -126,7 +126,7 @@ def _get(url: str, query: str, at: str, timeout: float) -> dict[str, Any]:
     except ValueError:
         body = {}
     if response.status_code != 200 or body.get("status") != "success":
-        error = body.get("error") or response.text[:160]
+        error = shorten(str(body.get("error") or " ".join(response.text.split())), 160)
         raise MetricsError(
             f"Prometheus at {shown} answered {response.status_code} ({error})", "rollouts wait"
         )
@@ -137,4 +137,4 @@ def _short(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     if "refused" in text.lower():
         return "connection refused"
-    return text[:160]
+    return shorten(text, 160)

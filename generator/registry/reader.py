@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.errors import RegistryError, redact
+from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
 
 T = TypeVar("T")
@@ -262,4 +262,4 @@ def _explain(uri: str, exc: Exception) -> tuple[str, str]:
             f"MLflow at {uri} rejected the credentials",
             "check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD",
         )
-    return f"MLflow at {uri} failed ({text[:200]})", "check the tracking URI and the server logs"
+    return f"MLflow at {uri} failed ({shorten(text, 200)})", "check the tracking URI and the server logs"
