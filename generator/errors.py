@@ -63,6 +63,23 @@ def redact(text: str) -> str:
     return text
 
 
+def credentials_in(location: str) -> str | None:
+    """What credential a storage location (URI) carries, in words, or None: never the secret."""
+    if _URL_CREDENTIALS.search(location):
+        return "a user name, password or token in the URL"
+    _, question, query = location.partition("?")
+    parameter = _TOKEN_PARAMETER.search(question + query) if question else None
+    if parameter:
+        return f"the query parameter {parameter.group('name')}"
+    variable = next((v for v in SECRET_VARIABLES if _holds_value_of(location, v)), None)
+    return f"the value of {variable}" if variable else None
+
+
+def _holds_value_of(text: str, variable: str) -> bool:
+    value = os.environ.get(variable, "").strip()
+    return len(value) >= MIN_SECRET and value in text
+
+
 def known_secrets() -> list[str]:
     """Values of the secret environment variables, raw and stripped, longest first."""
     found: set[str] = set()

@@ -5,7 +5,8 @@ import pytest
 from generator.config import Rewrite
 from generator.config.loader import parse_environment
 from generator.errors import ConfigError, ModelRejected
-from generator.plan.storage import model_uri
+from generator.model import ModelVersion
+from generator.plan.storage import check_source, model_uri
 
 
 @pytest.mark.parametrize("uri", ["s3://b/m", "gs://b/m", "pvc://claim/m", "azureblob://c/m"])
@@ -86,7 +87,10 @@ def test_patterns_re2_cannot_run_are_config_errors_naming_file_and_key(pattern: 
     [
         (r"s3://x/\2", "the replacement refers to group 2 but the pattern has 1"),
         (r"s3://x/\g<nope>", "the replacement refers to group 'nope', which the pattern does not name"),
-        (r"s3://x/\q", "the replacement has '\\q': only \\1 to \\99, \\g<name> and \\\\ (a backslash) are understood"),
+        (
+            r"s3://x/\q",
+            "the replacement has '\\q': only \\1 to \\99, \\g<name> and \\\\ (a backslash) are understood",
+        ),
     ],
 )
 def test_replacements_naming_missing_groups_are_config_errors(to: str, message: str) -> None:
@@ -96,3 +100,53 @@ def test_replacements_naming_missing_groups_are_config_errors(to: str, message: 
     with pytest.raises(ConfigError) as caught:
         parse_environment(text, "prod.yaml")
     assert caught.value.one_line().startswith(f"prod.yaml: storage.rewrites.0.to: {message}")
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+WITH_CREDENTIALS = [
+    (f"s3://AKIAIOSFODNN7EXAMPLE:{SECRET}@bucket/models/m", "a user name, password or token in the URL"),
+    (f"https://alice:{SECRET}@artifacts.example.com/m", "a user name, password or token in the URL"),
+    (f"s3://bucket/m?X-Amz-Credential=AKIA&X-Amz-Signature={SECRET}", "the query parameter X-Amz-Credential"),
+    (f"azureblob://acct/c/m?sv=2022&sig={SECRET}", "the query parameter sig"),
+]
+
+
+@pytest.mark.parametrize(("source", "kind"), WITH_CREDENTIALS)
+def test_sources_with_credentials_are_refused_naming_model_and_version_not_the_secret(
+    source: str, kind: str
+) -> None:
+    version = ModelVersion("fraud", "3", source, source, "run-1")
+    with pytest.raises(ModelRejected) as caught:
+        check_source(version, "prod: fraud version 3")
+    message = caught.value.one_line()
+    assert message.startswith("prod: fraud version 3: the version's source '")
+    assert f"carries credentials ({kind})" in message and "env_secret_ref_name" in message
+    assert SECRET not in message and "wJal" not in message
+
+
+def test_an_artifact_location_with_credentials_is_refused_too() -> None:
+    resolved = ModelVersion("fraud", "3", "runs:/abc/model", f"s3://KEY:{SECRET}@bucket/1/abc/model", "abc")
+    with pytest.raises(
+        ModelRejected, match="the version's artifact location 's3://\\*\\*\\*@bucket/1/abc/model'"
+    ):
+        check_source(resolved, "prod: fraud version 3")
+
+
+def test_the_value_of_a_secret_variable_in_a_source_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "plain-secret-value-123")
+    version = ModelVersion("m", "1", "s3://bucket/plain-secret-value-123/m", "s3://b/m", "r")
+    with pytest.raises(ModelRejected, match="carries credentials \\(the value of AWS_SECRET_ACCESS_KEY\\)"):
+        check_source(version, "dev: m version 1")
+
+
+def test_clean_sources_pass() -> None:
+    for source in ("s3://bucket/models/m", "models:/m-abc", "runs:/abc/model", "s3://b/m?versionId=3"):
+        check_source(ModelVersion("m", "1", source, source, "r"), "dev: m version 1")
+
+
+def test_a_rewrite_that_adds_credentials_is_refused() -> None:
+    leaky = [Rewrite.model_validate({"from": "mlflow-artifacts:/", "to": f"s3://KEY:{SECRET}@b/"})]
+    with pytest.raises(ModelRejected) as caught:
+        model_uri("mlflow-artifacts:/1/m", leaky, "dev: m version 1")
+    assert "the rewritten artifact location 's3://***@b/1/m' carries credentials" in caught.value.one_line()
+    assert SECRET not in caught.value.one_line()
