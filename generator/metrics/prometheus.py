@@ -124,13 +124,17 @@ def _get(url: str, query: str, at: str, timeout: float) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        body = {}
-    if response.status_code != 200 or body.get("status") != "success":
-        error = shorten(str(body.get("error") or " ".join(response.text.split())), 160)
-        raise MetricsError(
-            f"Prometheus at {shown} answered {response.status_code} ({error})", "rollouts wait"
-        )
-    return dict(body)
+        body = None
+    return checked_answer(response.status_code, body, response.text, shown)
+
+
+def checked_answer(status: int, body: Any, text: str, shown: str) -> dict[str, Any]:
+    """The JSON body of a successful query, else `MetricsError` with Prometheus's own error."""
+    answer = body if isinstance(body, dict) else {}
+    if status != 200 or answer.get("status") != "success":
+        error = shorten(str(answer.get("error") or " ".join(text.split())), 160)
+        raise MetricsError(f"Prometheus at {shown} answered {status} ({error})", "rollouts wait")
+    return answer
 
 
 def _short(exc: Exception) -> str:

@@ -67,3 +67,24 @@ def test_nan_and_inf_samples_are_kept_as_prometheus_gives_them() -> None:
 def test_answers_not_shaped_like_a_vector_are_metrics_errors(result: object) -> None:
     with pytest.raises(MetricsError, match="answered a result that is not an instant vector"):
         prometheus.parse_vector({"status": "success", "data": {"result": result}}, "http://prometheus")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "text", "reason"),
+    [
+        (
+            400,
+            {"status": "error", "errorType": "bad_data", "error": "parse error"},
+            "",
+            "answered 400 (parse error)",
+        ),
+        (200, ["not", "an", "object"], '["not", "an", "object"]', 'answered 200 (["not", "an", "object"])'),
+        (502, None, "<html>Bad Gateway</html>", "answered 502 (<html>Bad Gateway</html>)"),
+    ],
+)
+def test_error_answers_become_one_line_metrics_errors(
+    status: int, body: object, text: str, reason: str
+) -> None:
+    with pytest.raises(MetricsError) as caught:
+        prometheus.checked_answer(status, body, text, "http://prometheus")
+    assert caught.value.one_line() == f"Prometheus at http://prometheus {reason}: rollouts wait"
