@@ -20,7 +20,7 @@ from generator import gitrepo, registry, yamlio
 from generator.config import EnvironmentConfig
 from generator.config.settings import Settings
 from generator.config.strategy import strategy_for
-from generator.errors import ModelGitopsError, shorten
+from generator.errors import ModelGitopsError
 from generator.gitrepo import workspace
 from generator.metrics import prometheus
 from generator.model import CurrentState, Snapshot
@@ -99,9 +99,7 @@ def tag_holds(tracking_uri: str, plan: Plan) -> dict[tuple[str, str], dict[str, 
     for change in plan.changes:
         if change.kind in TAGGED_KINDS and change.to_version:
             key = (change.model, change.to_version)
-            tags.setdefault(key, {})[f"{TAG_PREFIX}{change.environment}"] = shorten(
-                change.reason, MAX_TAG_VALUE
-            )
+            tags.setdefault(key, {})[f"{TAG_PREFIX}{change.environment}"] = change.reason[:MAX_TAG_VALUE]
     tag_versions(tracking_uri, tags)
     return tags
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import fnmatch
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
-from generator.config.rewrite_regex import check_template, compile_pattern
+from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings
 from generator.config.strategy import Strategy
@@ -42,26 +41,13 @@ class Rewrite(Strict):
     @field_validator("from_")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            compile_pattern(value)
-        except ValueError as exc:
-            raise PydanticCustomError(
-                "rewrite_pattern", "the pattern {problem}", {"problem": str(exc)}
-            ) from None
-        return value
+        return checked_pattern(value)
 
     @field_validator("to")
     @classmethod
     def _refers_to_groups(cls, value: str, info: ValidationInfo) -> str:
         pattern = info.data.get("from_")
-        if pattern is not None:
-            try:
-                check_template(value, compile_pattern(pattern))
-            except ValueError as exc:
-                raise PydanticCustomError(
-                    "rewrite_template", "the replacement {problem}", {"problem": str(exc)}
-                ) from None
-        return value
+        return value if pattern is None else checked_template(value, pattern)
 
 
 class Storage(Strict):

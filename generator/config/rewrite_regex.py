@@ -15,12 +15,33 @@ import re
 from typing import Any
 
 import re2
+from pydantic_core import PydanticCustomError
 
 # The template syntax of `to`; only this module's own (fixed, linear) patterns use Python's `re`.
 _REFERENCE = re.compile(r"\\(?:(?P<number>[0-9]{1,2})|g<(?P<name>[^>]*)>|(?P<other>.?))", re.DOTALL)
 _LOOKAROUND = re.compile(r"invalid perl operator: \(\?<?[=!]")
 _BACKREFERENCE = re.compile(r"invalid escape sequence: \\[1-9]")
 LINEAR = "rewrites run on RE2, which matches in time linear in the source and has no backtracking"
+
+
+def checked_pattern(pattern: str) -> str:
+    """`pattern`, or a validation error in plain words (`the pattern uses a lookaround ...`)."""
+    try:
+        compile_pattern(pattern)
+    except ValueError as exc:
+        raise PydanticCustomError("rewrite_pattern", "the pattern {problem}", {"problem": str(exc)}) from None
+    return pattern
+
+
+def checked_template(template: str, pattern: str) -> str:
+    """`template`, or a validation error naming the group it refers to that `pattern` lacks."""
+    try:
+        check_template(template, compile_pattern(pattern))
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "rewrite_template", "the replacement {problem}", {"problem": str(exc)}
+        ) from None
+    return template
 
 
 def compile_pattern(pattern: str) -> Any:

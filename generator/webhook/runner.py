@@ -28,7 +28,7 @@ from generator.config import EnvironmentConfig
 from generator.config.loader import load_environments
 from generator.config.settings import Settings
 from generator.delivery.github import GitHub
-from generator.errors import ModelGitopsError, redact, shorten
+from generator.errors import ModelGitopsError, redact
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Filter
 from generator.webhook.telemetry import Telemetry, replace_section, summary_markdown
@@ -184,7 +184,7 @@ class Runner:
         self.telemetry.triggered.labels(mode).inc()
         names = sorted({e.model for e in batch})
         if batch:
-            log.info("run for %d event(s) on %s", len(batch), shorten(", ".join(names), 300))
+            log.info("run for %d event(s) on %s", len(batch), redact(", ".join(names)[:300]))
         else:
             log.info("catch-up run at start")
         started = time.monotonic()
