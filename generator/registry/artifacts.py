@@ -56,8 +56,8 @@ def _flavors(tracking_uri: str, uri: str) -> tuple[set[str], str | None]:
             return set(), f"cannot read the MLmodel file at {uri} ({reason}); check the artifacts exist"
     try:
         document = yamlio.load(text)
-    except yamlio.YAMLError:
-        return set(), f"the MLmodel file at {uri} is not valid YAML"
+    except (yamlio.YAMLError, RecursionError):  # RecursionError: nesting deeper than Python's stack
+        return set(), f"the MLmodel file at {uri} is not valid YAML (or nested too deeply)"
     flavors = document.get("flavors") if isinstance(document, dict) else None
     if not isinstance(flavors, dict):
         return set(), f"the MLmodel file at {uri} lists no flavors"
