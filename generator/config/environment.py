@@ -7,13 +7,13 @@ complete configuration. Loading files lives in `generator.config.loader`.
 from __future__ import annotations
 
 import fnmatch
-import re
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
+from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
 from generator.config.strategy import Strategy
@@ -31,7 +31,7 @@ class ModelSelection(Strict):
 
 
 class Rewrite(Strict):
-    """Map an artifact location MLflow records to one the cluster reads (regex at the start)."""
+    """Map an artifact location MLflow records to one the cluster reads (RE2 regex at the start)."""
 
     from_: str = Field(alias="from", min_length=1)
     to: str
@@ -41,11 +41,13 @@ class Rewrite(Strict):
     @field_validator("from_")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
+        return checked_pattern(value)
+
+    @field_validator("to")
+    @classmethod
+    def _refers_to_groups(cls, value: str, info: ValidationInfo) -> str:
+        pattern = info.data.get("from_")
+        return value if pattern is None else checked_template(value, pattern)
 
 
 class Storage(Strict):

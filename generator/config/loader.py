@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from generator import yamlio
 from generator.config import EnvironmentConfig
-from generator.errors import ConfigError
+from generator.errors import ConfigError, shorten
 
 ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
 
@@ -79,4 +79,4 @@ def _describe(source: str, exc: ValidationError) -> str:
 
 
 def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
+    return shorten(" ".join(str(exc).split()), 200)

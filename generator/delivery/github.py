@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from generator import __version__
-from generator.errors import GitHubError, redact
+from generator.errors import GitHubError, redact, shorten
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -238,7 +238,7 @@ def _message(response: requests.Response) -> str:
     try:
         data = response.json()
     except ValueError:
-        return " ".join(response.text.split())[:200]
+        return shorten(" ".join(response.text.split()), 200)
     if not isinstance(data, dict):
         return ""
     parts = [str(data.get("message") or "")]
@@ -247,4 +247,4 @@ def _message(response: requests.Response) -> str:
             parts.append(str(error.get("message") or error.get("code") or ""))
         else:
             parts.append(str(error))
-    return " ".join("; ".join(p for p in parts if p).split())[:300]
+    return shorten(" ".join("; ".join(p for p in parts if p).split()), 300)

@@ -7,20 +7,21 @@ histogram `seldon_api_executor_server_requests_seconds`:
 - p95 latency: `histogram_quantile(0.95, sum by (le) (rate(..._bucket[w])))`.
 
 Requests are grouped by namespace and window, so a run makes three queries per group whatever the
-number of deployments. Prometheus failing in any way gives `Readings(unavailable=...)`: gates wait,
-they never pass on missing data.
+number of deployments. Prometheus failing in any way (including an answer not shaped like its
+documented vector result) gives `Readings(unavailable=...)`: gates wait, they never pass on
+missing data. Samples are kept as Prometheus gives them, NaN and +-Inf included (`"NaN"`,
+`"+Inf"`): the gates fail on those rather than read them as zero.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from typing import Any
 
 import requests
 
-from generator.errors import MetricsError, redact
+from generator.errors import MetricsError, redact, shorten
 from generator.model.readings import Reading, ReadingRequest, Readings
 
 METRIC = "seldon_api_executor_server_requests_seconds"
@@ -88,15 +89,28 @@ def _read_all(url: str, wanted: list[ReadingRequest], timeout: float) -> dict[Ke
 
 
 def _vector(url: str, query: str, at: str, timeout: float) -> dict[Key, float]:
-    """An instant query's vector by (deployment, predictor, version); NaN samples dropped."""
-    body = _get(url, query, at, timeout)
-    found = {}
-    for sample in body.get("data", {}).get("result", []):
-        labels = sample.get("metric", {})
-        value = float(sample.get("value", [0, "NaN"])[1])
-        if not math.isnan(value):
-            found[tuple(labels.get(label, "") for label in GROUP)] = value
-    return found  # type: ignore[return-value]
+    return parse_vector(_get(url, query, at, timeout), redact(url))
+
+
+def parse_vector(body: dict[str, Any], shown: str) -> dict[Key, float]:
+    """An instant query's vector by (deployment, predictor, version), NaN and Inf samples kept.
+
+    The documented shape: `{"data": {"resultType": "vector", "result": [{"metric": {...},
+    "value": [<time>, "<number>"]}]}}`, numbers as strings (`"NaN"`, `"+Inf"`, `"-Inf"` too).
+    """
+    found: dict[Key, float] = {}
+    try:
+        for sample in body.get("data", {}).get("result", []):
+            labels = sample.get("metric", {})
+            _, text = sample["value"]
+            key = (labels.get(GROUP[0], ""), labels.get(GROUP[1], ""), labels.get(GROUP[2], ""))
+            found[key] = float(text)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise MetricsError(
+            f"Prometheus at {shown} answered a result that is not an instant vector ({type(exc).__name__})",
+            "rollouts wait",
+        ) from None
+    return found
 
 
 def _get(url: str, query: str, at: str, timeout: float) -> dict[str, Any]:
@@ -110,17 +124,21 @@ def _get(url: str, query: str, at: str, timeout: float) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        body = {}
-    if response.status_code != 200 or body.get("status") != "success":
-        error = body.get("error") or response.text[:160]
-        raise MetricsError(
-            f"Prometheus at {shown} answered {response.status_code} ({error})", "rollouts wait"
-        )
-    return dict(body)
+        body = None
+    return checked_answer(response.status_code, body, response.text, shown)
+
+
+def checked_answer(status: int, body: Any, text: str, shown: str) -> dict[str, Any]:
+    """The JSON body of a successful query, else `MetricsError` with Prometheus's own error."""
+    answer = body if isinstance(body, dict) else {}
+    if status != 200 or answer.get("status") != "success":
+        error = shorten(str(answer.get("error") or " ".join(text.split())), 160)
+        raise MetricsError(f"Prometheus at {shown} answered {status} ({error})", "rollouts wait")
+    return answer
 
 
 def _short(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     if "refused" in text.lower():
         return "connection refused"
-    return text[:160]
+    return shorten(text, 160)

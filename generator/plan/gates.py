@@ -5,10 +5,16 @@
   Prometheus all mean "wait", never "pass".
 - `offline`: MLflow run metrics of the candidate's run against the stable version's run, each
   metric with a direction (higher or lower is better) and the largest drop allowed.
+
+A value that is not a finite number (NaN, infinity: every comparison with NaN is false, so it
+would slip through `drop > max`) fails the gate with a reason naming the value and whose it is.
+MLflow stores an infinite metric as the largest float, which counts as infinite here.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass
 
 from generator.config.strategy import OfflineGate, OnlineGates
@@ -16,6 +22,12 @@ from generator.model.readings import Reading
 
 PASS, WAIT, FAIL = "pass", "wait", "fail"
 EPSILON = 1e-12
+MLFLOW_INFINITY = sys.float_info.max  # what MLflow's SQL stores keep for +-inf
+
+
+def finite(value: float) -> bool:
+    """False for NaN, +-inf and MLflow's stored form of infinity."""
+    return math.isfinite(value) and abs(value) < MLFLOW_INFINITY
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ def milliseconds(seconds: float | None) -> str:
 
 
 def number(value: float) -> str:
+    if not finite(value) and not math.isnan(value):
+        return "inf" if value > 0 else "-inf"
     return f"{value:.4g}"
 
 
@@ -80,8 +94,10 @@ def online(
     relative = gates.max_error_ratio_increase is not None or gates.max_p95_increase is not None
     if relative and (stable is None or stable.requests < gates.min_requests):
         return GateResult(WAIT, summary, _too_few("stable", 0 if stable is None else stable.requests, gates))
-    problem = _error_problem(gates, candidate, stable, role) or _latency_problem(
-        gates, candidate, stable, role
+    problem = (
+        _non_finite(gates, [(role, candidate), *([("stable", stable)] if relative and stable else [])])
+        or _error_problem(gates, candidate, stable, role)
+        or _latency_problem(gates, candidate, stable, role)
     )
     if problem is None:
         return GateResult(PASS, summary)
@@ -91,6 +107,22 @@ def online(
 
 def _too_few(role: str, count: float, gates: OnlineGates) -> str:
     return f"{role} had {count:.0f} requests in {gates.window} (needs {gates.min_requests})"
+
+
+def _non_finite(gates: OnlineGates, readings: list[tuple[str, Reading]]) -> tuple[str, str] | None:
+    """A reading the gates need that Prometheus gave as NaN or infinity fails the gate."""
+    latency = gates.max_p95_ms is not None or gates.max_p95_increase is not None
+    for who, reading in readings:
+        values = {"request count": reading.requests, "error count": reading.errors}
+        if latency and reading.p95_seconds is not None:
+            values["p95 latency"] = reading.p95_seconds
+        for what, value in values.items():
+            if not finite(value):
+                return FAIL, (
+                    f"Prometheus gave {number(value)} as the {who} {what} (not a finite number); "
+                    "check the predictor's executor metrics"
+                )
+    return None
 
 
 def _error_problem(
@@ -140,6 +172,18 @@ def offline(gates: list[OfflineGate], candidate: dict[str, float], stable: dict[
         new, old = candidate.get(gate.metric), stable.get(gate.metric)
         if new is None:
             problems.append(f"the candidate's run has no metric {gate.metric}")
+            continue
+        unusable = [
+            (w, v)
+            for w, v in (("candidate", new), ("stable version", old))
+            if v is not None and not finite(v)
+        ]
+        if unusable:
+            shown.append(f"{gate.metric} {number(new)} vs {'none' if old is None else number(old)}")
+            problems += [
+                f"the {who}'s run logged {gate.metric} = {number(value)} (not a finite number)"
+                for who, value in unusable
+            ]
             continue
         if old is None:
             shown.append(f"{gate.metric} {number(new)} (stable has none)")

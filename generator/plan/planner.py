@@ -19,7 +19,7 @@ from generator.model import CurrentState, Deployed, ModelVersion, Snapshot
 from generator.model.readings import NO_READINGS, Readings
 from generator.plan import rollout
 from generator.plan.naming import resource_name, unsafe_text_reason
-from generator.plan.storage import model_uri
+from generator.plan.storage import check_source, model_uri
 from generator.plan.tag_overrides import apply_tag_overrides
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -209,10 +209,12 @@ def _target(
 ) -> Target:
     version, candidate = decision.stable, decision.candidate
     label = f"{env}: {model} version {version.version}"
+    check_source(version, label)
     uri = model_uri(version.storage_uri, config.storage.rewrites, label)
     candidate_uri = ""
     if candidate is not None:
         label = f"{env}: {model} version {candidate.version}"
+        check_source(candidate, label)
         candidate_uri = model_uri(candidate.storage_uri, config.storage.rewrites, label)
     return Target(
         environment=env,

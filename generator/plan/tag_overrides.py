@@ -13,9 +13,10 @@ import re
 from generator.config.base import QUANTITY
 from generator.config.safety import TagOverrides
 from generator.config.seldon import SeldonSettings
-from generator.errors import ModelRejected
+from generator.errors import ModelRejected, redact
 
 PREFIX = "model-gitops."
+SHOWN = 40  # longer values are described by their length: cutting one could cut a token in half
 RESOURCE_TAG = re.compile(r"^model-gitops\.resources\.(requests|limits)\.(cpu|memory)$")
 _QUANTITY = re.compile(QUANTITY)
 
@@ -37,9 +38,11 @@ def apply_tag_overrides(
 
 
 def _replicas(value: str, maximum: int, label: str) -> int:
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
+    # The length check first: `int()` of more than 4,300 digits raises instead of converting.
+    whole = value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
+    if not whole or not 1 <= int(value) <= maximum:
         raise ModelRejected(
-            f"{label}: tag model-gitops.replicas={value[:40]!r} is not a whole number from 1 to {maximum}",
+            f"{label}: tag model-gitops.replicas={_shown(value)} is not a whole number from 1 to {maximum}",
             "fix the registered model's tag",
         )
     return int(value)
@@ -48,7 +51,11 @@ def _replicas(value: str, maximum: int, label: str) -> int:
 def _quantity(key: str, value: str, label: str) -> str:
     if len(value) > 20 or not _QUANTITY.match(value):
         raise ModelRejected(
-            f"{label}: tag {key}={value[:40]!r} is not a Kubernetes quantity (e.g. 500m, 2Gi)",
+            f"{label}: tag {key}={_shown(value)} is not a Kubernetes quantity (e.g. 500m, 2Gi)",
             "fix the registered model's tag",
         )
     return value
+
+
+def _shown(value: str) -> str:
+    return repr(redact(value)) if len(value) <= SHOWN else f"(a value of {len(value)} characters)"

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from generator import yamlio
+from generator.errors import shorten
 
 REQUIRED_FLAVOR = {
     "MLFLOW_SERVER": "python_function",
@@ -51,12 +52,12 @@ def _flavors(tracking_uri: str, uri: str) -> tuple[set[str], str | None]:
             )
             text = Path(path).read_text("utf-8")
         except Exception as exc:  # noqa: BLE001 - any storage failure is this version's problem
-            reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            reason = shorten(" ".join(str(exc).split()), 160) or type(exc).__name__
             return set(), f"cannot read the MLmodel file at {uri} ({reason}); check the artifacts exist"
     try:
         document = yamlio.load(text)
-    except yamlio.YAMLError:
-        return set(), f"the MLmodel file at {uri} is not valid YAML"
+    except (yamlio.YAMLError, RecursionError):  # RecursionError: nesting deeper than Python's stack
+        return set(), f"the MLmodel file at {uri} is not valid YAML (or nested too deeply)"
     flavors = document.get("flavors") if isinstance(document, dict) else None
     if not isinstance(flavors, dict):
         return set(), f"the MLmodel file at {uri} lists no flavors"

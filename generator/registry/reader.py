@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.errors import RegistryError, redact
+from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
 
 T = TypeVar("T")
@@ -111,7 +111,7 @@ class RegistryReader:
     ) -> dict[tuple[str, str], ModelVersion]:
         """Replace `models:/` and `runs:/` sources by the storage location MLflow recorded."""
         logged = {v.source.split("/", 1)[1] for v in versions.values() if _logged_model_id(v)}
-        runs = {v.source.split("/")[1] for v in versions.values() if v.source.startswith("runs:/")}
+        runs = {parsed[0] for v in versions.values() if (parsed := run_source(v.source))}
         if not logged and not runs:
             return versions
         experiments = [e.experiment_id for e in _pages(self.client.search_experiments, max_results=PAGE)]
@@ -132,7 +132,8 @@ class RegistryReader:
         for chunk in _batches(sorted(ids)):
             query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
             for run in _pages(self.client.search_runs, experiments, query, max_results=PAGE):
-                found[run.info.run_id] = _as_uri(run.info.artifact_uri)
+                if run.info.artifact_uri:
+                    found[run.info.run_id] = _as_uri(str(run.info.artifact_uri))
         return found
 
 
@@ -153,11 +154,21 @@ def _with_storage(version: ModelVersion, logged: dict[str, str], runs: dict[str,
     model_id = _logged_model_id(version)
     if model_id and model_id in logged:
         return replace(version, storage_uri=logged[model_id])
-    if version.source.startswith("runs:/"):
-        _, run_id, *path = version.source[len("runs:/") :].split("/")
-        if run_id in runs:
-            return replace(version, storage_uri="/".join([runs[run_id], *path]).rstrip("/"))
+    parsed = run_source(version.source)
+    if parsed and parsed[0] in runs:
+        run_id, path = parsed
+        location = f"{runs[run_id].rstrip('/')}/{path}" if path else runs[run_id]
+        return replace(version, storage_uri=location.rstrip("/"))
     return version
+
+
+def run_source(source: str) -> tuple[str, str] | None:
+    """`runs:/<run_id>/<path>` -> (run id, path), as MLflow reads it; `runs:/<run_id>` is the run's
+    artifact root (path ""). None for other sources and for a `runs:/` URI without a run id."""
+    if not source.startswith("runs:/"):
+        return None
+    run_id, _, path = source[len("runs:/") :].partition("/")
+    return (run_id, path.strip("/")) if run_id else None
 
 
 def _logged_model_id(version: ModelVersion) -> str | None:
@@ -262,4 +273,4 @@ def _explain(uri: str, exc: Exception) -> tuple[str, str]:
             f"MLflow at {uri} rejected the credentials",
             "check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD",
         )
-    return f"MLflow at {uri} failed ({text[:200]})", "check the tracking URI and the server logs"
+    return f"MLflow at {uri} failed ({shorten(text, 200)})", "check the tracking URI and the server logs"

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import RegistryError, redact
+from generator.errors import RegistryError, redact, shorten
 from generator.registry.reader import RegistryReader, _pages, translate_errors
 
 
@@ -86,7 +86,7 @@ def _refused_url(url: str) -> Iterator[None]:
         if "webhook url" not in text.lower():
             raise
         raise RegistryError(
-            f"MLflow refused the webhook URL {redact(url)}: {redact(text)[:300]}",
+            f"MLflow refused the webhook URL {redact(url)}: {shorten(text, 300)}",
             "MLflow accepts only https URLs on public addresses by default; to allow others, start "
             "the MLflow server with MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https and/or "
             "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true",

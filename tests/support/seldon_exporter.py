@@ -24,6 +24,7 @@ class Traffic:
     requests: int
     errors: int = 0
     latency: float = 0.05
+    error_sample: str | None = None  # expose the failing requests' series as this value ("NaN")
 
 
 @dataclass
@@ -63,15 +64,17 @@ class SeldonExporter:
         lines = [f"# HELP {METRIC} Executor request latency.", f"# TYPE {METRIC} histogram"]
         for key, counters in sorted(self.counters.items()):
             namespace, deployment, predictor, version, code = key
+            traffic = self.traffic.get((namespace, deployment, predictor))
+            poison = traffic.error_sample if traffic is not None and code != "200" else None
             labels = (
                 f'namespace="{namespace}",deployment_name="{deployment}",predictor_name="{predictor}",'
                 f'predictor_version="{version}",service="predictions",method="post",code="{code}"'
             )
             for bound, inside in zip(BUCKETS, counters.buckets, strict=True):
-                lines.append(f'{METRIC}_bucket{{{labels},le="{bound}"}} {inside}')
-            lines.append(f'{METRIC}_bucket{{{labels},le="+Inf"}} {counters.count}')
-            lines.append(f"{METRIC}_sum{{{labels}}} {counters.total}")
-            lines.append(f"{METRIC}_count{{{labels}}} {counters.count}")
+                lines.append(f'{METRIC}_bucket{{{labels},le="{bound}"}} {poison or inside}')
+            lines.append(f'{METRIC}_bucket{{{labels},le="+Inf"}} {poison or counters.count}')
+            lines.append(f"{METRIC}_sum{{{labels}}} {poison or counters.total}")
+            lines.append(f"{METRIC}_count{{{labels}}} {poison or counters.count}")
         return "\n".join(lines) + "\n"
 
     def start(self) -> str:

@@ -67,7 +67,7 @@ BAD_FILES = [
     ),
     (
         "namespace: m\nalias: dev\nstorage: {rewrites: [{from: '(', to: x}]}\n",
-        "prod.yaml: storage.rewrites.0.from: Value error, not a valid regular expression",
+        "prod.yaml: storage.rewrites.0.from: the pattern is not a regular expression RE2 accepts",
     ),
     ("namespace: [m\n", "prod.yaml: not valid YAML"),
     ("- a\n- b\n", "prod.yaml: expected a mapping"),

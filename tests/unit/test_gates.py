@@ -78,3 +78,66 @@ def test_offline_directions_and_drops() -> None:
 
 def test_offline_without_rules_passes_silently() -> None:
     assert gates.offline([], {}, {}) == gates.GateResult("pass")
+
+
+NAN, INF = float("nan"), float("inf")
+MLFLOW_INF = 1.7976931348623157e308  # how MLflow's SQL store keeps +inf
+
+
+@pytest.mark.parametrize(
+    ("candidate", "stable", "reason"),
+    [
+        (
+            {"val_auc": NAN},
+            {"val_auc": 0.92},
+            "the candidate's run logged val_auc = nan (not a finite number)",
+        ),
+        (
+            {"val_auc": INF},
+            {"val_auc": 0.92},
+            "the candidate's run logged val_auc = inf (not a finite number)",
+        ),
+        (
+            {"val_auc": MLFLOW_INF},
+            {"val_auc": 0.92},
+            "the candidate's run logged val_auc = inf (not a finite number)",
+        ),
+        (
+            {"val_auc": 0.93},
+            {"val_auc": NAN},
+            "the stable version's run logged val_auc = nan (not a finite number)",
+        ),
+        ({"loss": -INF}, {}, "the candidate's run logged loss = -inf (not a finite number)"),
+    ],
+)
+def test_non_finite_run_metrics_fail_the_offline_gate(
+    candidate: dict[str, float], stable: dict[str, float], reason: str
+) -> None:
+    rules = [OfflineGate(metric=next(iter(candidate)), max_drop=0.01)]
+    result = gates.offline(rules, candidate, stable)
+    assert (result.outcome, result.reason) == ("fail", reason)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "stable", "reason"),
+    [
+        (reading(errors=NAN), reading(), "Prometheus gave nan as the canary error count"),
+        (reading(requests=INF), reading(), "Prometheus gave inf as the canary request count"),
+        (reading(requests=NAN), reading(), "Prometheus gave nan as the canary request count"),
+        (reading(p95=INF), reading(p95=INF), "Prometheus gave inf as the canary p95 latency"),
+        (reading(p95=NAN), reading(), "Prometheus gave nan as the canary p95 latency"),
+        (reading(), reading(errors=NAN), "Prometheus gave nan as the stable error count"),
+        (reading(), reading(p95=NAN), "Prometheus gave nan as the stable p95 latency"),
+    ],
+)
+def test_non_finite_readings_fail_the_online_gate(candidate: Reading, stable: Reading, reason: str) -> None:
+    result = gates.online(DEFAULT, candidate, stable)
+    assert result.outcome == "fail"
+    assert result.reason.startswith(reason) and "not a finite number" in result.reason
+
+
+def test_non_finite_values_a_gate_does_not_use_are_ignored() -> None:
+    errors_only = OnlineGates(max_error_ratio_increase=None, max_p95_increase=None)
+    assert gates.online(errors_only, reading(p95=NAN), reading(errors=NAN)).outcome == "pass"
+    thin = gates.online(DEFAULT, reading(requests=3, p95=NAN), reading())
+    assert (thin.outcome, thin.reason) == ("wait", "canary had 3 requests in 5m (needs 100)")

@@ -76,3 +76,16 @@ def test_out_of_bounds_tags_reject_the_model_with_a_reason() -> None:
     assert "tag model-gitops.replicas='500' is not a whole number from 1 to 10" in env.changes[0].reason
     env = plan_with("fraud", {"model-gitops.resources.requests.cpu": "1; rm -rf /"}).environments["dev"]
     assert "is not a Kubernetes quantity" in env.changes[0].reason
+
+
+def test_a_replicas_tag_past_the_int_conversion_limit_rejects_only_that_model() -> None:
+    snap = snapshot({"fraud": {"dev": 1}, "churn": {"dev": 1}}, 1)
+    snap.models["fraud"] = replace(snap.models["fraud"], tags={"model-gitops.replicas": "7" * 4301})
+    env = plan({"dev": ENV}, snap, CurrentState()).environments["dev"]
+    assert [t.model for t in env.targets] == ["churn"]
+    (rejected,) = env.changes[1:] if env.changes[0].model == "churn" else env.changes[:1]
+    assert rejected.model == "fraud" and rejected.kind == "reject"
+    assert rejected.reason == (
+        "dev: fraud version 1: tag model-gitops.replicas=(a value of 4301 characters) is not a whole "
+        "number from 1 to 10: fix the registered model's tag"
+    )

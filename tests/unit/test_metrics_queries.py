@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
+
+from generator.errors import MetricsError
 from generator.metrics import prometheus
 from generator.model.readings import ReadingRequest
 
@@ -34,3 +39,52 @@ def test_nothing_wanted_reads_nothing_and_no_url_waits() -> None:
 def test_regex_metacharacters_in_names_are_escaped_for_promql() -> None:
     query = prometheus.queries([request("price-forecaster.v2", "stable")])["requests"]
     assert 'deployment_name=~"price-forecaster\\\\.v2"' in query
+
+
+def sample(predictor: str, value: str) -> dict[str, object]:
+    labels = {"deployment_name": "fraud", "predictor_name": predictor, "predictor_version": "8"}
+    return {"metric": labels, "value": [1435781451.781, value]}
+
+
+def test_nan_and_inf_samples_are_kept_as_prometheus_gives_them() -> None:
+    body = {
+        "status": "success",
+        "data": {
+            "resultType": "vector",
+            "result": [sample("canary", "NaN"), sample("stable", "+Inf"), sample("shadow", "12.5")],
+        },
+    }
+    found = prometheus.parse_vector(body, "http://prometheus")
+    assert math.isnan(found[("fraud", "canary", "8")])
+    assert found[("fraud", "stable", "8")] == math.inf
+    assert found[("fraud", "shadow", "8")] == 12.5
+
+
+@pytest.mark.parametrize(
+    "result",
+    [[{"metric": {}, "value": "7"}], [{"metric": {}}], [{"metric": {}, "value": [1, "seven"]}], "x", [None]],
+)
+def test_answers_not_shaped_like_a_vector_are_metrics_errors(result: object) -> None:
+    with pytest.raises(MetricsError, match="answered a result that is not an instant vector"):
+        prometheus.parse_vector({"status": "success", "data": {"result": result}}, "http://prometheus")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "text", "reason"),
+    [
+        (
+            400,
+            {"status": "error", "errorType": "bad_data", "error": "parse error"},
+            "",
+            "answered 400 (parse error)",
+        ),
+        (200, ["not", "an", "object"], '["not", "an", "object"]', 'answered 200 (["not", "an", "object"])'),
+        (502, None, "<html>Bad Gateway</html>", "answered 502 (<html>Bad Gateway</html>)"),
+    ],
+)
+def test_error_answers_become_one_line_metrics_errors(
+    status: int, body: object, text: str, reason: str
+) -> None:
+    with pytest.raises(MetricsError) as caught:
+        prometheus.checked_answer(status, body, text, "http://prometheus")
+    assert caught.value.one_line() == f"Prometheus at http://prometheus {reason}: rollouts wait"
