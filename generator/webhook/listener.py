@@ -155,6 +155,9 @@ class WebhookServer:
             wasyncore.loop(timeout=0.5, use_poll=True, map=sockets, count=1)
 
     def stop(self) -> None:
+        """Stop serving and close every socket (the port is free again); idempotent."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         if self._thread is not None:
             self._server.pull_trigger()
