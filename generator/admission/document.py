@@ -105,6 +105,16 @@ def join(path: str, key: str) -> str:
     return path if not key else f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
 
 
+def quote(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message: escaped (no raw control or bidi characters) and cut short."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+def shown(text: str) -> str:
+    """`text` as is when it is a plain word (letters, digits, `_./-`), else quoted."""
+    return text if _PLAIN_KEY.fullmatch(text) and len(text) <= 63 else quote(text)
+
+
 def describe(value: object) -> str:
     """A value's shape in words, quoting scalars briefly and safely (no raw control characters)."""
     if isinstance(value, dict):
@@ -114,8 +124,7 @@ def describe(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
-        shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
-        return f"the string {shown}"
+        return f"the string {quote(value)}"
     if isinstance(value, int | float):
         return f"the number {value}"
     return type(value).__name__
