@@ -158,7 +158,9 @@ def _read_predictor(raw: object, path: str, reader: Reader) -> Predictor:
         traffic=reader.integer(predictor.get("traffic"), path, "traffic"),
         shadow=reader.flag(predictor.get("shadow"), path, "shadow"),
         annotations={
-            str(key): reader.text(value, key_path(f"{path}.annotations", key))
+            str(key): value
+            if isinstance(value, str)
+            else reader.text(value, key_path(f"{path}.annotations", key))
             for key, value in annotations.items()
         },
         images=_container_images(predictor.get("componentSpecs"), f"{path}.componentSpecs", reader),
