@@ -22,6 +22,7 @@ from pathlib import Path
 
 from generator import schemas, tools, validate_scope, yamlio
 from generator.admission import admission_problems
+from generator.admission.document import shown
 from generator.layout import ARGOCD_DIR
 from generator.monitoring_checks import monitoring_problems
 
@@ -134,8 +135,8 @@ def admission(env: str, documents: list[object], sources: validate_scope.Sources
                 continue
             name = validate_scope.resource_name(document)
             source = sources.find("SeldonDeployment", name) if sources is not None else None
-            where = f"SeldonDeployment in {env}/{source}" if source else "SeldonDeployment"
-            problems += [f"{env}/{name or '(no name)'} ({where}): {problem}" for problem in found]
+            where = f"SeldonDeployment in {shown(f'{env}/{source}')}" if source else "SeldonDeployment"
+            problems += [f"{env}/{shown(name or '(no name)')} ({where}): {problem}" for problem in found]
     return problems
 
 

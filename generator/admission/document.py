@@ -112,7 +112,7 @@ def quote(text: str, limit: int = 40) -> str:
 
 def shown(text: str) -> str:
     """`text` as is when it is a plain word (letters, digits, `_./-`), else quoted."""
-    return text if _PLAIN_KEY.fullmatch(text) and len(text) <= 63 else quote(text)
+    return text if _PLAIN_KEY.fullmatch(text) and len(text) <= 253 else quote(text)
 
 
 def describe(value: object) -> str:

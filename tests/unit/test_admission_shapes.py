@@ -160,3 +160,20 @@ def test_any_value_anywhere_in_a_valid_document_gives_problems_not_exceptions(
 ) -> None:
     problems = admission_problems(at(GOOD, path, value))
     assert all(isinstance(p, str) and p.isprintable() for p in problems)
+
+
+def test_validation_names_environment_resource_file_and_field() -> None:
+    from generator import yamlio
+    from generator.validate import admission
+    from generator.validate_scope import Sources
+
+    bad = at(GOOD, [*PREDICTOR, "traffic"], "abc")
+    files = {"kustomization.yaml": b"resources: [m/sdep.yaml]\n", "m/sdep.yaml": yamlio.dump(bad).encode()}
+    (problem,) = admission("dev", [bad], Sources(files))
+    assert problem == (
+        "dev/m (SeldonDeployment in dev/m/sdep.yaml): "
+        "spec.predictors[0].traffic: must be an integer, not the string 'abc'"
+    )
+    hostile = at(bad, ["metadata", "name"], "x\nforged: line")
+    (problem,) = admission("dev", [hostile])
+    assert problem.startswith("dev/'x\\nforged: line' (SeldonDeployment): ") and problem.isprintable()
