@@ -20,6 +20,7 @@ it is too: the result is for people to read, not an encoding to reverse.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -50,3 +51,14 @@ def _escape(ch: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_./-]{1,253}")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A name for a message: as is when it is a plain word (letters, digits, `_./-`), else quoted
+    (Python's `repr`, so escaped) and cut to `limit` characters."""
+    if _PLAIN_WORD.fullmatch(text):
+        return text
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")

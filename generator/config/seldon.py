@@ -1,14 +1,17 @@
 """Seldon settings of an environment and per-model overrides.
 
 A server/protocol pair for which Seldon's default `seldon-config` has no image (`config.servers`)
-is refused here, at load: Seldon would admit it and start a pod with no image.
+is refused here, at load: Seldon would admit it and start a pod with no image. Both checks (the
+environment's pair, and each override's with what it inherits) see the whole settings, and a
+ValidationError raised inside a validator keeps its location under the field being validated,
+so messages name `seldon.implementation` or `overrides.<model>.implementation`.
 """
 
 from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from generator.config.base import DNS_LABEL, SECRET_NAME, Quantity, Strict
@@ -47,13 +50,14 @@ class SeldonSettings(Strict):
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
 
-    @field_validator("implementation")
-    @classmethod
-    def _has_image(cls, implementation: str, info: ValidationInfo) -> str:
-        protocol = info.data.get("protocol")
-        if protocol is not None and not default_image(implementation, protocol):
-            raise _no_image(implementation, protocol, "seldon.protocol")
-        return implementation
+    @model_validator(mode="after")
+    def _has_image(self) -> SeldonSettings:
+        """Refused at `implementation`, naming the protocol's key (`seldon.protocol`)."""
+        if not default_image(self.implementation, self.protocol):
+            error = _no_image(self.implementation, self.protocol, "seldon.protocol")
+            details = InitErrorDetails(type=error, loc=("implementation",), input=self.implementation)
+            raise ValidationError.from_exception_data("seldon", [details])
+        return self
 
 
 class ModelOverride(Strict):

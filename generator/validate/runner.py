@@ -22,6 +22,7 @@ from pathlib import Path
 from generator import targets, yamlio
 from generator.config.settings import ValidationSettings
 from generator.model.layout import ARGOCD_DIR
+from generator.printable import shown
 from generator.validate import schemas, scope, tools
 from generator.validate.monitoring_checks import monitoring_problems
 
@@ -123,8 +124,9 @@ def admission(env: str, documents: list[object], sources: scope.Sources | None =
             continue
         name = scope.resource_name(document)
         source = sources.find(target.kind, name) if sources is not None else None
-        where = f"{target.kind} in {env}/{source}" if source else target.kind
-        problems += [f"{env}/{name or '(no name)'} ({where}): {problem}" for problem in found]
+        where = f"{target.kind} in {shown(env + '/' + source)}" if source else target.kind
+        label = shown(name or "(no name)")
+        problems += [f"{env}/{label} ({where}): {problem}" for problem in found]
     return problems
 
 

@@ -10,6 +10,8 @@ with thousands of models cannot be built at once and stay linear. Two rules keep
 - An environment whose kustomization only sets per-resource things (namespace, labels) is built
   in chunks of at most `CHUNK` resources: such a resource's output does not depend on the others.
   Any other kustomization is built at once, exactly as written.
+
+`Sources` maps a built resource back to the file of the build that holds it, for messages.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ import pytest
 
 from generator import yamlio
 from generator.config.settings import ValidationSettings
-from generator.validate import scope
-from generator.validate.runner import validate_tree
+from generator.validate.runner import scope, validate_tree
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +59,9 @@ def test_chunked_builds_find_the_same_problems(cache_dir: Path, monkeypatch: pyt
     chunked = validate_tree(tree(BROKEN), ["dev"], settings(cache_dir))
     assert sorted(chunked) == sorted(whole)
     assert any(p.startswith("dev/model-1 ") for p in whole)
-    assert any(p.startswith("dev/model-4: ") for p in whole)
+    assert any(
+        p.startswith("dev/model-4 (SeldonDeployment in dev/model-4/seldondeployment.yaml): ") for p in whole
+    )
 
 
 def test_only_what_changed_since_previous_is_checked(cache_dir: Path) -> None:

@@ -139,7 +139,7 @@ def test_a_graph_that_contains_itself_stops(monkeypatch: pytest.MonkeyPatch) -> 
 @given(JSON_LIKE)
 def test_any_json_like_document_gives_problems_not_exceptions(document: Any) -> None:
     problems = admission_problems({"kind": "SeldonDeployment", "spec": document})
-    assert isinstance(problems, list) and all(isinstance(p, str) and "\n" not in p for p in problems)
+    assert isinstance(problems, list) and all(isinstance(p, str) and p.isprintable() for p in problems)
 
 
 def _paths(value: Any, prefix: list[Any]) -> list[list[Any]]:
@@ -159,4 +159,21 @@ def test_any_value_anywhere_in_a_valid_document_gives_problems_not_exceptions(
     path: list[Any], value: Any
 ) -> None:
     problems = admission_problems(at(GOOD, path, value))
-    assert all(isinstance(p, str) and "\n" not in p for p in problems)
+    assert all(isinstance(p, str) and p.isprintable() for p in problems)
+
+
+def test_validation_names_environment_resource_file_and_field() -> None:
+    from generator import yamlio
+    from generator.validate.runner import admission
+    from generator.validate.scope import Sources
+
+    bad = at(GOOD, [*PREDICTOR, "traffic"], "abc")
+    files = {"kustomization.yaml": b"resources: [m/sdep.yaml]\n", "m/sdep.yaml": yamlio.dump(bad).encode()}
+    (problem,) = admission("dev", [bad], Sources(files))
+    assert problem == (
+        "dev/m (SeldonDeployment in dev/m/sdep.yaml): "
+        "spec.predictors[0].traffic: must be an integer, not the string 'abc'"
+    )
+    hostile = at(bad, ["metadata", "name"], "x\nforged: line")
+    (problem,) = admission("dev", [hostile])
+    assert problem.startswith("dev/'x\\nforged: line' (SeldonDeployment): ") and problem.isprintable()

@@ -105,6 +105,16 @@ def join(path: str, key: str) -> str:
     return path if not key else f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
 
 
+def quote(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message: escaped (no raw control or bidi characters) and cut short."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
+
+
+def shown(text: str) -> str:
+    """`text` as is when it is a plain word (letters, digits, `_./-`), else quoted."""
+    return text if _PLAIN_KEY.fullmatch(text) and len(text) <= 253 else quote(text)
+
+
 def describe(value: object) -> str:
     """A value's shape in words, quoting scalars briefly and safely (no raw control characters)."""
     if isinstance(value, dict):
@@ -114,8 +124,7 @@ def describe(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
-        shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
-        return f"the string {shown}"
+        return f"the string {quote(value)}"
     if isinstance(value, int | float):
         return f"the number {value}"
     return type(value).__name__
@@ -149,7 +158,9 @@ def _read_predictor(raw: object, path: str, reader: Reader) -> Predictor:
         traffic=reader.integer(predictor.get("traffic"), path, "traffic"),
         shadow=reader.flag(predictor.get("shadow"), path, "shadow"),
         annotations={
-            str(key): reader.text(value, key_path(f"{path}.annotations", key))
+            str(key): value
+            if isinstance(value, str)
+            else reader.text(value, key_path(f"{path}.annotations", key))
             for key, value in annotations.items()
         },
         images=_container_images(predictor.get("componentSpecs"), f"{path}.componentSpecs", reader),

@@ -12,7 +12,16 @@ accepts more.
 from __future__ import annotations
 
 from generator.config.servers import PREDICTOR_SERVERS
-from generator.targets.seldon_v1.admission.document import Node, Predictor, Reader, Spec, nodes, read_spec
+from generator.targets.seldon_v1.admission.document import (
+    Node,
+    Predictor,
+    Reader,
+    Spec,
+    nodes,
+    quote,
+    read_spec,
+    shown,
+)
 
 PROTOCOLS = ("seldon", "tensorflow", "kfserving", "v2")
 TRANSPORTS = ("rest", "grpc")
@@ -51,7 +60,7 @@ def spec_problems(spec: Spec) -> list[str]:
     for predictor in spec.predictors:
         problems += _no_engine_problems(predictor)
         if predictor.name in names:
-            problems.append(f"{predictor.path}.name: duplicate predictor name {predictor.name!r}")
+            problems.append(f"{predictor.path}.name: duplicate predictor name {quote(predictor.name)}")
         names.add(predictor.name)
         problems += [
             problem for node in nodes(predictor.graph) for problem in _node_problems(node, predictor, spec)
@@ -70,7 +79,7 @@ def _enum_problems(spec: Spec) -> list[str]:
         ("serverType", spec.server_type, SERVER_TYPES),
     ):
         if value and value not in allowed:
-            problems.append(f"spec.{key}: {value!r} is not one of {', '.join(allowed)}")
+            problems.append(f"spec.{key}: {quote(value)} is not one of {', '.join(allowed)}")
     return problems
 
 
@@ -103,7 +112,7 @@ def _svc_name_problems(predictors: list[Predictor]) -> list[str]:
         value = predictor.annotations[SVC_NAME]
         if value in seen:
             problems.append(
-                f"{predictor.path}.annotations.{SVC_NAME}: {value!r} is used by another predictor"
+                f"{predictor.path}.annotations.{SVC_NAME}: {quote(value)} is used by another predictor"
             )
         seen.add(value)
     return problems
@@ -127,8 +136,8 @@ def _node_problems(node: Node, predictor: Predictor, spec: Spec) -> list[str]:
     if implementation is None or implementation == UNKNOWN_IMPLEMENTATION:
         if node.name not in predictor.images:
             problems.append(
-                f"{node.path}: node {node.name!r} has no implementation, so it needs a container named "
-                f"{node.name!r} in {predictor.path}.componentSpecs"
+                f"{node.path}: node {quote(node.name)} has no implementation, so it needs a container named "
+                f"{quote(node.name)} in {predictor.path}.componentSpecs"
             )
         if node.type == "UNKNOWN_TYPE" and not node.methods:
             problems.append(f"{node.path}.methods: type UNKNOWN_TYPE needs the methods the node implements")
@@ -143,7 +152,7 @@ def _prepackaged_problems(node: Node, implementation: str, predictor: Predictor,
     """`checkPredictiveUnits`, prepackaged-server branch."""
     problems = []
     if not node.model_uri and implementation != "HUGGINGFACE_SERVER":  # HuggingFace can load from the Hub
-        problems.append(f"{node.path}.modelUri: {implementation} needs a modelUri")
+        problems.append(f"{node.path}.modelUri: {shown(implementation)} needs a modelUri")
     if spec.protocol == "tensorflow" and implementation in NO_TENSORFLOW_PROTOCOL:
         problems.append(
             f"{node.path}.implementation: {implementation} does not serve the tensorflow protocol"
@@ -151,9 +160,9 @@ def _prepackaged_problems(node: Node, implementation: str, predictor: Predictor,
     # A container of the node's name with an image of its own skips the server lookup.
     if not predictor.images.get(node.name) and implementation not in PREDICTOR_SERVERS:
         problems.append(
-            f"{node.path}.implementation: {implementation!r} is not a prepackaged server of Seldon's default "
-            f"seldon-config ({', '.join(PREDICTOR_SERVERS)}) nor a built-in one ({', '.join(BUILT_IN)}), "
-            "and no container of the node's name sets an image"
+            f"{node.path}.implementation: {quote(implementation)} is not a prepackaged server of "
+            f"Seldon's default seldon-config ({', '.join(PREDICTOR_SERVERS)}) nor a built-in one "
+            f"({', '.join(BUILT_IN)}), and no container of the node's name sets an image"
         )
     return problems
 
@@ -162,10 +171,11 @@ def _transport_problems(spec: Spec) -> list[str]:
     """`ValidateSeldonDeployment` with `collectTransports`: at most one endpoint type over every
     graph, and it agrees with spec.transport when both are set."""
     types = sorted({n.endpoint_type for p in spec.predictors for n in nodes(p.graph) if n.endpoint_type})
+    listed = ", ".join(map(shown, types))
     if len(types) > 1:
-        return [f"spec.predictors[].graph: endpoint types {', '.join(types)} are mixed (use spec.transport)"]
+        return [f"spec.predictors[].graph: endpoint types {listed} are mixed (use spec.transport)"]
     if types and spec.transport and ENDPOINT_TRANSPORTS.get(types[0], spec.transport) != spec.transport:
-        return [f"spec.transport: {spec.transport!r} disagrees with the graph's endpoint type {types[0]}"]
+        return [f"spec.transport: {quote(spec.transport)} disagrees with the graph's endpoint type {listed}"]
     return []
 
 
