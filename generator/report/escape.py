@@ -6,9 +6,10 @@ Markdown renderers embed such text goes through one of these functions:
 
 - `text(value)`: inline prose (table cells, list items, headings). Every character with a meaning
   in CommonMark, GitHub Flavored Markdown or GitHub's renderer is backslash-escaped (links, images,
-  HTML, emphasis, code, tables, math), `://` and `www.` cannot autolink, and `@` and `#` are
-  followed by a zero-width space so that `@someone`, `@org/team`, `closes #1` and `user@host` do
-  not mention, reference or link anything. The rendered text reads exactly as the value.
+  HTML, emphasis, code, tables, math, and a list or rule at its start), `://` and `www.` cannot
+  autolink, and `@` and `#` are followed by a zero-width space so that `@someone`, `@org/team`,
+  `closes #1` and `user@host` do not mention, reference or link anything. The rendered text reads
+  exactly as the value (less spaces at its ends, which Markdown drops anyway).
 - `code(value, table=...)`: a code span (GitHub links, mentions and references nothing in code),
   fenced with more backticks than any run inside it; in a table cell `|` is escaped.
 
@@ -26,6 +27,7 @@ from generator.printable import printable
 
 _MARKUP = re.compile(r"[\\`*_~\[\]()!<>&|$]|:(?=//)|(?i:(?<=www)\.)")
 _MENTION = re.compile(r"[@#]")
+_BLOCK_START = re.compile(r"^(\d*)([-+=.])")  # a list item, thematic break or ordered list
 _BACKTICKS = re.compile(r"`+")
 _URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"
 ZERO_WIDTH_SPACE = "\u200b"
@@ -37,8 +39,9 @@ def visible(value: str) -> str:
 
 
 def text(value: str) -> str:
-    """`value` as inert inline Markdown text (never at the start of a line)."""
-    escaped = _MARKUP.sub(lambda match: "\\" + match.group(0), visible(value))
+    """`value` as inert inline Markdown text, also where a line or list item starts."""
+    escaped = _MARKUP.sub(lambda match: "\\" + match.group(0), visible(value).strip(" "))
+    escaped = _BLOCK_START.sub(r"\1\\\2", escaped)
     return _MENTION.sub(lambda match: _mention(match.group(0)), escaped)
 
 
