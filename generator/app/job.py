@@ -85,7 +85,6 @@ def sync(settings: Settings) -> SyncResult:
     `generator.delivery.flow` delivers; when the remote moved it re-plans with `compute` on the new head.
     """
     repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
-    gitrepo.discard_uncommitted(repo, [settings.rendered_dir])
     delivered = flow.deliver(settings, repo, lambda root: compute(settings, root))
     computed, commit = delivered.computed, delivered.commit
     if commit is not None:
