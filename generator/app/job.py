@@ -94,7 +94,6 @@ def sync(settings: Settings, sources: Sources | None = None) -> SyncResult:
     """
     sources = sources or LiveSources(settings)
     repo = gitrepo.open_worktree(settings.repo, settings.cache_dir)
-    gitrepo.discard_uncommitted(repo, [settings.rendered_dir])
     delivered = flow.deliver(settings, repo, lambda root: compute(settings, root, sources=sources))
     computed, commit = delivered.computed, delivered.commit
     if commit is not None:

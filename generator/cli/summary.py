@@ -41,6 +41,8 @@ def delivery_markdown(result: Any) -> str:
     else:
         lines.append("- nothing to commit")
     if delivered is not None:
+        if delivered.earlier and result.pushed:
+            lines.append(f"- pushed {delivered.earlier} earlier local commit(s) as well")
         if delivered.attempts > 1:
             lines.append(f"- {retried(result)}")
         for outcome in delivered.pull_requests:
@@ -56,6 +58,8 @@ def show_delivery(settings: Settings, result: Any) -> None:
     """Print retries, pull requests, write-back and warnings; append the job summary if asked."""
     delivered = result.delivered
     if delivered is not None:
+        if delivered.earlier and result.pushed:
+            click.echo(f"pushed {delivered.earlier} earlier local commit(s) to {settings.remote} as well")
         if delivered.attempts > 1:
             click.echo(retried(result))
         for outcome in delivered.pull_requests:

@@ -1,10 +1,13 @@
 """Deliver a sync: commit and push race-safely, keep pull requests in step, write back to MLflow.
 
-The last step of `app.sync`. Environments with `delivery: commit` are committed to the branch
-being synced and pushed, never forced. When the push is rejected because the remote moved (an
-overlapping run, a human commit), the run drops its own unpushed commit, moves to the new head,
-re-plans there (`replan`: the same compute on the updated tree), and tries again after a
-jittered exponential backoff, a bounded number of times; nothing anyone else pushed is lost.
+The last step of `app.sync`. First the checkout is prepared (`checkout.prepare`: committed
+configuration only, rendered/ reset to HEAD). Environments with `delivery: commit` are committed
+to the branch being synced and pushed, never forced, together with any local commit the remote
+lacks (a `--push` run leaves the remote holding all it reports, or fails). When the push is
+rejected because the remote moved (an overlapping run, a human commit), the run drops its own
+unpushed commit, moves to the new head, re-plans there (`replan`: the same compute on the
+updated tree), and tries again after a jittered exponential backoff, a bounded number of times;
+nothing anyone else pushed is lost.
 Environments with `delivery: pull-request` then get their branch and pull request
 (`generator.delivery.pullrequests`). Last, deployment tags go back to the registry (`--no-write-back`
 turns that off); a failed write-back is a warning, since Git already holds the truth.
@@ -22,7 +25,7 @@ from typing import Any
 
 from generator import gitrepo, timing
 from generator.config.settings import Settings
-from generator.delivery import messages, pullrequests, writeback
+from generator.delivery import checkout, messages, pullrequests, writeback
 from generator.delivery.argocd_source import managed_directories
 from generator.delivery.github import GitHub
 from generator.delivery.pullrequests import PullRequestOutcome
@@ -47,6 +50,7 @@ class Delivery:
     pull_requests: list[PullRequestOutcome] = field(default_factory=list)
     tagged: int = 0
     warnings: list[str] = field(default_factory=list)
+    earlier: int = 0  # local commits from before this run that it pushed too
 
 
 def reviewed_environments(plan: Plan) -> list[str]:
@@ -65,6 +69,7 @@ class _Run:
     committer: gitrepo.Identity | None = None
     branch: str = ""
     github: GitHub | None = None
+    earlier: int = 0  # local commits the remote did not have when the run started
 
     def wait(self, attempt: int) -> None:
         options = self.settings.delivery
@@ -81,9 +86,11 @@ def deliver(
     run.committer = gitrepo.Identity.parse(options.committer) if options.committer else None
     if options.message_template is not None:
         messages.check_template(options.message_template)
+    warnings = checkout.prepare(settings, repo)
     if settings.push:
         run.branch = gitrepo.current_branch(repo, settings.branch)
         gitrepo.fast_forward(repo, settings.remote, run.branch)
+        run.earlier = gitrepo.unpushed(repo, settings.remote, run.branch)
     computed, message, commit, attempts = _commit_and_push(run, replan)
     reviewed = reviewed_environments(computed.plan)
     pulls = [PullRequestOutcome(env, "skipped") for env in reviewed]
@@ -103,17 +110,21 @@ def deliver(
             run.wait,
         )
         pulls = pullrequests.deliver(request, reviewed)
-    warnings = [w for outcome in pulls for w in outcome.warnings]
+    warnings += [w for outcome in pulls for w in outcome.warnings]
     tagged = 0
     if settings.push and options.write_back:
         tagged, failed = write_back(settings, computed, str(repo.head.commit.hexsha), pulls)
         warnings += failed
-    pushed = settings.push and commit is not None
-    return Delivery(computed, commit, pushed, message, attempts, pulls, tagged, warnings)
+    pushed = settings.push and (commit is not None or run.earlier > 0)
+    return Delivery(computed, commit, pushed, message, attempts, pulls, tagged, warnings, run.earlier)
 
 
 def _commit_and_push(run: _Run, replan: Callable[[Path], Any]) -> tuple[Any, str, str | None, int]:
-    """Plan, commit, push; when the remote moved, drop the commit, re-plan on its head, retry."""
+    """Plan, commit, push; when the remote moved, drop the commit, re-plan on its head, retry.
+
+    Whatever the remote lacks is pushed, this run's commit or not: commits of an earlier sync
+    without --push, or of one whose push the remote refused, reach it with this run.
+    """
     settings, repo = run.settings, run.repo
     attempt = 0
     while True:
@@ -126,11 +137,16 @@ def _commit_and_push(run: _Run, replan: Callable[[Path], Any]) -> tuple[Any, str
         try:
             with timing.phase("write+git"):
                 message, commit = _commit(settings, repo, computed, reviewed, run.author, run.committer)
-                if commit is not None and settings.push:
+                if settings.push and (commit is not None or run.earlier):
                     gitrepo.push(repo, settings.remote, run.branch)
             return computed, message, commit, attempt
         except gitrepo.PushRejected as rejected:
-            assert commit is not None
+            if commit is None or run.earlier:  # never rebased, merged or dropped: a human decides
+                raise GitError(
+                    f"{rejected.message}, and the local branch has {run.earlier} earlier commit(s) "
+                    f"that are not on {settings.remote}/{run.branch}",
+                    "bring them onto it yourself (e.g. `git pull --rebase`) and sync again",
+                ) from None
             if attempt >= settings.delivery.push_attempts:
                 with contextlib.suppress(GitError):  # leave the checkout on the remote, not diverged
                     gitrepo.reset_to_remote(repo, settings.remote, run.branch, commit)

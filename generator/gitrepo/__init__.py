@@ -32,6 +32,7 @@ from generator.gitrepo.remote import (
     push,
     push_branch,
     reset_to_remote,
+    unpushed,
 )
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "reset_to_remote",
     "rev",
     "scratch_worktree",
+    "unpushed",
 ]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from generator.errors import GitError, redact
+from generator.printable import printable
 
 DEFAULT_IDENTITY = ("model-gitops", "model-gitops@users.noreply.localhost")
 
@@ -57,3 +58,43 @@ def _stderr(exc: Exception) -> str:
     text = getattr(exc, "stderr", "") or str(exc)
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
     return redact(" | ".join(lines[-3:]).replace("stderr: ", "").strip("' "))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_REFUSED = re.compile(r"^\s*! \[(?:remote )?rejected\]\s+\S+ -> \S+ \((?P<why>[^)]*)\)")
+_STDERR_PREFIX = re.compile(r"^\s*stderr: '?")
+REMOTE_LINES = 5
+LINE_CHARS = 150
+
+
+def _lines(exc: Exception) -> list[str]:
+    """The lines of a failed command's stderr, colour codes and GitPython's framing removed."""
+    text = str(getattr(exc, "stderr", "") or exc)
+    lines = (_STDERR_PREFIX.sub("", _ANSI.sub("", raw)) for raw in text.splitlines())
+    return [line.strip().strip("'").strip() for line in lines if line.strip().strip("'").strip()]
+
+
+def _local_lines(exc: Exception) -> str:
+    """Git's own stderr lines, without what the remote sent (`remote: ...`): for classifying."""
+    return "\n".join(line for line in _lines(exc) if not line.startswith("remote:"))
+
+
+def _push_refusal(exc: Exception) -> str:
+    """Why the remote refused a push: its reason and what it said (`remote:` lines), one line.
+
+    Bounded (the last `REMOTE_LINES` non-empty lines, `LINE_CHARS` characters each), colour codes
+    dropped, control characters escaped and secrets redacted: a hook's output is untrusted text.
+    """
+    said, why = [], ""
+    for line in _lines(exc):
+        if line.startswith("remote:"):
+            line = line[len("remote:") :].strip()
+            if line:
+                said.append(line)
+        elif match := _REFUSED.match(line):
+            why = match.group("why")
+    reason = why or _stderr(exc)
+    if said:
+        shown = [line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 3] + "..." for line in said]
+        reason += f"; the remote said: {' | '.join(shown[-REMOTE_LINES:])}"
+    return redact(printable(reason))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from generator.errors import GitError, redact
 from generator.gitrepo.base import Identity, _committer_fallback, _git, _stderr
+from generator.gitrepo.status import conversions
 
 
 def open_worktree(location: str, cache: Path):  # type: ignore[no-untyped-def]
@@ -56,6 +58,7 @@ def commit_paths(  # type: ignore[no-untyped-def]
         repo.git.add("-A", "--", *paths)
         if not repo.git.diff("--cached", "--name-only", "--", *paths).strip():
             return None
+        _refuse_conversions(repo, paths)
         environment = _committer_fallback(repo)
         if committer is not None:
             environment.update(GIT_COMMITTER_NAME=committer.name, GIT_COMMITTER_EMAIL=committer.email)
@@ -73,17 +76,54 @@ def commit_paths(  # type: ignore[no-untyped-def]
         raise GitError("git commit failed", _stderr(exc)) from None
 
 
-def discard_uncommitted(repo, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Reset tool-owned `paths` to HEAD: leftovers of an interrupted run are re-rendered anyway."""
+def _refuse_conversions(repo, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Refuse (and unstage) when Git would store or check out the files other than written."""
+    staged = _names(repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=d", "--", *paths))
+    converted = conversions(repo, staged)
+    if not converted:
+        return
+    repo.git.reset("-q", "--", *paths)
+    path, reason = next(iter(converted.items()))
+    more = f" (and {len(converted) - 1} more file(s))" if len(converted) > 1 else ""
+    raise GitError(
+        f"refusing to commit {path}{more}: Git would store or check out something else than the "
+        f"validated manifest ({reason}, from .gitattributes or the Git configuration)",
+        f"end .gitattributes with `{os.path.commonpath(paths)}/** -filter -ident -working-tree-encoding "
+        "-eol -text` (or drop the setting) and run again; nothing was committed",
+    )
+
+
+def discard_uncommitted(repo, paths: list[str]) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """Reset tool-owned `paths` to HEAD: leftovers of an interrupted run are re-rendered anyway.
+
+    Returns what was thrown away, (untracked files removed, tracked files whose edits were
+    discarded), so the run can say so; the tool's own temporary files are not listed.
+    """
     git = _git()
     try:
+        reverted = []
         if repo.head.is_valid():
             tracked = repo.git.ls_tree("--name-only", "HEAD", "--", *paths).strip()
             if tracked:
+                reverted = _names(repo.git.diff("--name-only", "-z", "HEAD", "--", *paths))
                 repo.git.checkout("HEAD", "--", *paths)
+        removed = [
+            line.removeprefix("Would remove ")
+            for line in repo.git.clean("-fdn", "--", *paths).splitlines()
+            if line.startswith("Would remove ")
+        ]
         repo.git.clean("-fdq", "--", *paths)
     except git.GitCommandError as exc:
         raise GitError(f"could not reset {', '.join(paths)} to HEAD", _stderr(exc)) from None
+    return [p for p in removed if not _own_temporary(p)], reverted
+
+
+def _names(output: str) -> list[str]:
+    return [name for name in output.split("\0") if name]
+
+
+def _own_temporary(path: str) -> bool:
+    return Path(path.rstrip("/")).name.startswith(".model-gitops-")
 
 
 def current_branch(repo, branch: str | None = None) -> str:  # type: ignore[no-untyped-def]

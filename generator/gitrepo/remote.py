@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from generator.errors import GitError
-from generator.gitrepo.base import PushRejected, _git, _stderr
+from generator.gitrepo.base import PushRejected, _git, _local_lines, _push_refusal, _stderr
 from generator.gitrepo.local import current_branch, is_ancestor, rev
 
 RACE_MARKERS = ("fetch first", "non-fast-forward", "stale info", "failed to update ref", "cannot lock ref")
@@ -44,17 +44,36 @@ def fast_forward(repo, remote: str, branch: str) -> str | None:  # type: ignore[
 
 
 def push(repo, remote: str = "origin", branch: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Push HEAD to `remote/branch` (never forced); `PushRejected` if the remote moved meanwhile."""
+    """Push HEAD to `remote/branch` (never forced); `PushRejected` if the remote moved meanwhile.
+
+    Any other refusal (a pre-receive hook, branch protection) is a `GitError` carrying the
+    remote's reason and what it said; the commits stay local, for the next run to push.
+    """
     git = _git()
     target = current_branch(repo, branch)
     try:
         repo.git.push("--quiet", remote, f"HEAD:refs/heads/{target}")
     except git.GitCommandError as exc:
-        reason = _stderr(exc)
         moved = _fetch_quietly(repo, remote, target)
-        if _raced(reason) or (moved is not None and not is_ancestor(repo, moved, "HEAD")):
-            raise PushRejected(f"{remote}/{target} moved while this run worked", reason) from None
-        raise GitError(f"git push to {remote}/{target} failed", reason) from None
+        if _raced(_local_lines(exc)) or (moved is not None and not is_ancestor(repo, moved, "HEAD")):
+            raise PushRejected(f"{remote}/{target} moved while this run worked", _stderr(exc)) from None
+        raise GitError(
+            f"git push to {remote}/{target} failed ({_push_refusal(exc)})",
+            f"the commits stay local and the next `sync --push` pushes them; "
+            f"to drop them instead: git reset --keep {remote}/{target}",
+        ) from None
+
+
+def unpushed(repo, remote: str, branch: str) -> int:  # type: ignore[no-untyped-def]
+    """How many commits HEAD has that `remote/branch` (as last fetched) does not."""
+    git = _git()
+    if not repo.head.is_valid():
+        return 0
+    tracking = rev(repo, f"refs/remotes/{remote}/{branch}")
+    try:
+        return int(repo.git.rev_list("--count", "HEAD", *([f"^{tracking}"] if tracking else [])))
+    except git.GitCommandError as exc:
+        raise GitError(f"could not compare HEAD with {remote}/{branch}", _stderr(exc)) from None
 
 
 def _raced(reason: str) -> bool:

@@ -6,14 +6,23 @@ a journal (atomically) listing the renames and deletions, applies them, and remo
 A run killed before the journal exists leaves the previous tree (its temporary files are swept
 by the next run); a run killed after it is rolled forward by the next run. So rendered/ always
 holds the previous state or the new one, never a mix.
+
+Nothing but plain files and directories is accepted under rendered/: a symbolic link (to a
+directory or a file, committed or not), a fifo, a socket or a device stops the run before
+anything is read or written, so nothing outside the repository is ever read or written through
+it. Journal entries must be plain relative paths for the same reason.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from generator.errors import GitError, redact
+from generator.printable import printable
 
 TEMP_PREFIX = ".model-gitops-"
 JOURNAL = ".model-gitops-journal.json"
@@ -21,7 +30,7 @@ JOURNAL = ".model-gitops-journal.json"
 
 def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under `root` by its POSIX path relative to `root` (after crash recovery)."""
-    if not root.is_dir():
+    if not os.path.lexists(root):
         return {}
     recover(root)
     return {path: (root / path).read_bytes() for path in _paths(root)}
@@ -29,10 +38,59 @@ def read_tree(root: Path) -> dict[str, bytes]:
 
 def _paths(root: Path) -> list[str]:
     """Relative POSIX paths of the files under `root` (temporary files skipped), sorted."""
-    if not root.is_dir():
-        return []
-    found = (p for p in root.rglob("*") if p.is_file() and not p.name.startswith(TEMP_PREFIX))
-    return sorted(p.relative_to(root).as_posix() for p in found)
+    files, _ = _walk(root)
+    return [p for p in files if not PurePosixPath(p).name.startswith(TEMP_PREFIX)]
+
+
+def _walk(root: Path) -> tuple[list[str], list[str]]:
+    """(files, directories) under `root` as sorted relative POSIX paths; links are never followed.
+
+    Raises `GitError` naming the first entry that is not a plain file or directory.
+    """
+    if not os.path.lexists(root):
+        return [], []
+    _check(root, os.lstat(root), directory=True)
+    files, directories, pending = [], [], [""]
+    while pending:
+        relative = pending.pop()
+        with os.scandir(root / relative) as entries:
+            for entry in entries:
+                path = f"{relative}/{entry.name}" if relative else entry.name
+                status = entry.stat(follow_symlinks=False)
+                _check(root / path, status)
+                if stat.S_ISDIR(status.st_mode):
+                    directories.append(path)
+                    pending.append(path)
+                else:
+                    files.append(path)
+    return sorted(files), sorted(directories)
+
+
+def _check(path: Path, status: os.stat_result, directory: bool = False) -> None:
+    """Refuse anything but a plain file or directory (a plain directory for `directory`)."""
+    mode = status.st_mode
+    if stat.S_ISDIR(mode) or (stat.S_ISREG(mode) and not directory):
+        return
+    if stat.S_ISLNK(mode):
+        what = f"is a symbolic link (to {printable(redact(os.readlink(path)))})"
+    elif directory:
+        what = "is not a directory"
+    else:
+        what = "is not a regular file or directory (a fifo, socket or device)"
+    raise GitError(
+        f"{_shown(path)} {what}",
+        "model-gitops never follows links under rendered/ and writes only plain files there: "
+        "remove it (`git rm` it if it is committed, and commit), then run again; nothing was written",
+    )
+
+
+def _shown(path: Path) -> str:
+    """`path` as the user would type it: relative to the working directory when inside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return printable(absolute.relative_to(Path.cwd().resolve()).as_posix())
+    except ValueError:
+        return printable(str(absolute))
 
 
 def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> list[str]:
@@ -59,12 +117,19 @@ def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> lis
 
 def recover(root: Path) -> None:
     """Finish an interrupted write (journal present) or sweep its leftovers (no journal)."""
-    journal_path = root / JOURNAL
-    if journal_path.is_file():
-        _apply(root, json.loads(journal_path.read_text("utf-8")))
-    for leftover in root.rglob(f"{TEMP_PREFIX}*"):
-        if leftover.is_file():
-            leftover.unlink()
+    files, _ = _walk(root)
+    if JOURNAL in files:
+        try:
+            journal = json.loads((root / JOURNAL).read_bytes())
+        except ValueError:
+            raise _foreign_journal(root) from None
+        if not isinstance(journal, dict):
+            raise _foreign_journal(root)
+        _apply(root, journal)
+        files, _ = _walk(root)
+    for leftover in files:
+        if PurePosixPath(leftover).name.startswith(TEMP_PREFIX):
+            (root / leftover).unlink()
     _prune_empty(root)
 
 
@@ -98,16 +163,37 @@ def _stage(path: Path, content: bytes, fsync: bool = True) -> Path:
 
 def _apply(root: Path, journal: dict[str, object]) -> None:
     renames = journal.get("renames") or {}
-    assert isinstance(renames, dict)
+    deletions = journal.get("deletions") or []
+    if not isinstance(renames, dict) or not isinstance(deletions, list):
+        raise _foreign_journal(root)
     for relative, temporary in sorted(renames.items()):
+        if not _plain(relative) or not _plain(temporary) or "/" in temporary:
+            raise _foreign_journal(root)
         staged = (root / relative).parent / temporary
         if staged.is_file():
             os.replace(staged, root / relative)
-    for relative in journal.get("deletions") or []:  # type: ignore[attr-defined]
+    for relative in deletions:
+        if not _plain(relative):
+            raise _foreign_journal(root)
         (root / relative).unlink(missing_ok=True)
     _fsync_directory(root)
     (root / JOURNAL).unlink(missing_ok=True)
     _prune_empty(root)
+
+
+def _plain(relative: object) -> bool:
+    """A relative path that stays below the directory it is relative to."""
+    if not isinstance(relative, str) or not relative or relative.startswith("/") or "\0" in relative:
+        return False
+    return all(part not in ("", ".", "..") for part in relative.split("/"))
+
+
+def _foreign_journal(root: Path) -> GitError:
+    return GitError(
+        f"{_shown(root / JOURNAL)} is not a journal model-gitops wrote (unreadable, or naming paths "
+        f"outside {_shown(root)})",
+        "delete it (`git rm` it if it is committed) and run again; nothing was written",
+    )
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -119,6 +205,7 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def _prune_empty(root: Path) -> None:
-    for directory in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-        if not any(directory.iterdir()):
-            directory.rmdir()
+    _, directories = _walk(root)
+    for directory in reversed(directories):
+        if not any((root / directory).iterdir()):
+            (root / directory).rmdir()

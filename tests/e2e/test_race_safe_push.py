@@ -161,3 +161,35 @@ def test_push_gives_up_after_the_configured_tries(
     assert gitops.remote_log()[0] == "human: busy", "nothing was forced over the human's commits"
     local = git(gitops.worktree, "rev-parse", "HEAD").strip()
     assert local == git(gitops.remote, "rev-parse", "main").strip(), "the checkout is left on the remote head"
+
+
+def test_earlier_local_commits_are_never_rebased_when_the_remote_moves(
+    gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path, tmp_path: Path
+) -> None:
+    prefix = registry.unique("earlier")
+    model = f"{prefix}-model"
+    registry.create(model, 1, {"dev": 1})
+    gitops.write_environment("dev", environment("dev", prefix))
+    (gitops.worktree / "NOTES.md").write_text("local, not pushed yet\n")
+    git(gitops.worktree, "add", "NOTES.md")
+    git(gitops.worktree, "commit", "-qm", "local: notes")
+    human = clone(gitops, tmp_path / "human")
+    hook = gitops.worktree / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\n# A human pushes to main just before this run's push.\n"
+        "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX\n"
+        f'cd "{human}" && git pull -q --ff-only && date +%s%N >> busy.txt && git add busy.txt\n'
+        'git commit -qm "human: busy" && git push -q origin HEAD:main\n'
+    )
+    hook.chmod(0o755)
+    result = invoke(sync_args(registry, cache_dir), cwd=gitops.worktree)
+    assert result.code == 1
+    assert result.err.strip() == (
+        "error: origin/main moved while this run worked, and the local branch has 1 earlier commit(s) "
+        "that are not on origin/main: bring them onto it yourself (e.g. `git pull --rebase`) and sync again"
+    )
+    assert gitops.remote_log()[0] == "human: busy"
+    local = git(gitops.worktree, "log", "--format=%s", "-2").splitlines()
+    assert local == [f"deploy(dev): {model} 1", "local: notes"], "nothing local was dropped or rewritten"
+    tags = registry.client.get_model_version(model, "1").tags
+    assert not [k for k in tags if k.startswith("model-gitops.")], "MLflow names no unpushed commit"

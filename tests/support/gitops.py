@@ -47,3 +47,32 @@ def make_gitops_repo(base: Path) -> GitopsRepo:
     git(worktree, "commit", "-qm", "init")
     git(worktree, "push", "-q", "origin", "HEAD:main")
     return GitopsRepo(remote, worktree)
+
+
+def refuse_pushes(remote: Path, times: int, said: str) -> Path:
+    """A real pre-receive hook on `remote` that refuses the next `times` pushes, printing `said`.
+
+    Returns the file counting the refusals. Pushes after those are accepted.
+    """
+    count = remote / "refused-pushes"
+    count.write_text("")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "cat >/dev/null\n"
+        f'if [ "$(wc -c < "{count}")" -lt {times} ]; then\n'
+        f'  printf x >> "{count}"\n'
+        f"  printf '%s\\n' {_shell_quote(said)} >&2\n"
+        "  exit 1\n"
+        "fi\n"
+    )
+    hook.chmod(0o755)
+    return count
+
+
+def _shell_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def head(repo: Path, ref: str = "HEAD") -> str:
+    return git(repo, "rev-parse", ref).strip()
