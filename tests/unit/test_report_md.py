@@ -251,7 +251,7 @@ def test_delivery_section_of_the_job_summary_is_inert() -> None:
     pull = SimpleNamespace(
         environment="prod", action="opened", number=7, url="https://github.example/o/r/pull/7"
     )
-    delivered = SimpleNamespace(attempts=1, pull_requests=[pull], tagged=0, warnings=HOSTILE)
+    delivered = SimpleNamespace(attempts=1, earlier=0, pull_requests=[pull], tagged=0, warnings=HOSTILE)
     subject = "deploy(prod): " + " ".join(HOSTILE)
     message = subject + "\n\nbody"
     result = SimpleNamespace(commit="0123456789abcdef", pushed=True, message=message, delivered=delivered)
