@@ -144,7 +144,9 @@ def offline(
 ) -> GateResult:
     """Compare the candidate run's metrics with the stable run's (`val_auc 0.93 vs 0.92`), and
     read its serve-check result when a `serve: true` gate asks for it."""
-    shown, problems, waits = [], [], []
+    shown: list[str] = []
+    problems: list[str] = []
+    waits: list[str] = []
     for gate in gates:
         if gate.metric is None:
             _serve(serve_result, shown, problems, waits)

@@ -20,7 +20,9 @@ from generator.plan import Plan
 from tests.support.rollouts import Runs
 from tests.support.snapshots import snapshot
 
-REPLACE = parse_environment("namespace: models-prod\nalias: champion\nstrategy: {offline: [{serve: true}]}\n", "prod.yaml")
+REPLACE = parse_environment(
+    "namespace: models-prod\nalias: champion\nstrategy: {offline: [{serve: true}]}\n", "prod.yaml"
+)
 CANARY = parse_environment(
     "namespace: models-prod\nalias: champion\n"
     "strategy: {type: canary, offline: [{serve: true}, {metric: val_auc, max_drop: 0.01}]}\n",
@@ -51,7 +53,9 @@ def deployed(runs: Runs) -> str:
 def test_config_accepts_serve_next_to_metric_gates_and_refuses_serve_false() -> None:
     assert CANARY.strategy.offline == [OfflineGate(serve=True), OfflineGate(metric="val_auc", max_drop=0.01)]
     for wrong in ("{serve: false}", "{serve: true, metric: auc}", "{}"):
-        with pytest.raises(ConfigError, match=r"strategy\.offline\.0: .*either `metric: <name>` or `serve: true`"):
+        with pytest.raises(
+            ConfigError, match=r"strategy\.offline\.0: .*either `metric: <name>` or `serve: true`"
+        ):
             parse_environment(f"namespace: a\nalias: b\nstrategy: {{offline: [{wrong}]}}\n", "prod.yaml")
 
 
@@ -76,7 +80,9 @@ def test_a_passed_check_lets_the_replace_through() -> None:
 def test_a_failed_check_holds_the_candidate_with_mlservers_reason() -> None:
     runs = Runs({"prod": CANARY})
     runs.run(at(7))
-    failed = "failed (mlserver-1.7.1-py3.11, 9 s): MLServer exited (code 0) without the model ready: TypeError: x"
+    failed = (
+        "failed (mlserver-1.7.1-py3.11, 9 s): MLServer exited (code 0) without the model ready: TypeError: x"
+    )
     result = runs.run(at(8, failed), after=STEP)
     assert deployed(runs) == "7"
     annotations = runs.document("prod", "fraud")["metadata"]["annotations"]
