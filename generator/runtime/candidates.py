@@ -19,7 +19,7 @@ from generator.gates import SERVE_TAG
 from generator.model import CurrentState, Deployed, Snapshot
 from generator.rollout_state import State
 
-TARGET = re.compile(r"^(?P<model>.+?)(?:@(?P<version>[0-9]+))?$")
+TARGET = re.compile(r"^(?P<model>[^@].*?)(?:@(?P<version>[0-9]+))?$")
 Wanted = tuple[str, str, str]  # environment, model, version
 
 

@@ -42,7 +42,7 @@ def requirements(profile: RuntimeProfile) -> list[str]:
     if profile.mlserver:
         pins.setdefault("mlserver", f"mlserver=={profile.mlserver}")
         pins.setdefault("mlserver-mlflow", f"mlserver-mlflow=={profile.mlserver}")
-    if profile.python and _at_least(profile.python, (3, 11)):
+    if profile.mlserver and profile.python and _at_least(profile.python, (3, 11)):
         pins.setdefault("uvloop", "uvloop<0.22")
     return sorted(pins.values())
 
@@ -107,7 +107,8 @@ def _build(target: Path, interpreter: Interpreter, pins: list[str], timeout: flo
         "--python",
         str(target / "bin" / "python"),
     ]
-    _run([*install, *pins], env, deadline)
+    if pins:
+        _run([*install, *pins], env, deadline)
 
 
 def _run(args: list[str], env: dict[str, str], deadline: float) -> None:
