@@ -4,6 +4,7 @@ MLServer's log excerpt and process-group stop. Real processes, real `uv`, real p
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -219,3 +220,61 @@ def test_stop_ends_the_whole_process_group() -> None:
     for pid in children:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert process.returncode is not None and os.getpgid(os.getpid()) != process.pid
+
+
+def fake_venv(tmp_path: Path, script: str) -> Path:
+    """A venv whose `mlserver` is a shell script (MLServer's process behaviour, without MLServer)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    mlserver = venv / "bin" / "mlserver"
+    mlserver.write_text("#!/bin/sh\n" + script)
+    mlserver.chmod(0o755)
+    return venv
+
+
+def test_an_mlserver_that_exits_0_after_a_failed_load_is_a_failure_with_its_error(tmp_path: Path) -> None:
+    from generator.runtime.mlserver import Timeouts, serve
+
+    venv = fake_venv(
+        tmp_path,
+        "echo 'INFO - HTTP server running'\necho \"TypeError: __init__() got an unexpected keyword "
+        "argument 'required'\"\necho 'INFO:     Shutting down'\nexit 0\n",
+    )
+    (tmp_path / "work").mkdir()
+    served = serve(venv, tmp_path / "model", "fraud", None, tmp_path / "work", Timeouts(start=60, stop=5))
+    assert not served.passed
+    assert served.detail == (
+        "MLServer exited (code 0) without the model ready: "
+        "TypeError: __init__() got an unexpected keyword argument 'required'"
+    )
+    settings = (tmp_path / "work" / "models" / "fraud" / "model-settings.json").read_text()
+    assert '"implementation": "mlserver_mlflow.MLflowRuntime"' in settings
+
+
+def test_ctrl_c_stops_mlserver_and_its_children(tmp_path: Path) -> None:
+    marker = tmp_path / "pgid"
+    venv = fake_venv(tmp_path, f"sleep 300 &\nsleep 300 &\necho $$ > {marker}\nwait\n")
+    (tmp_path / "work").mkdir()
+    code = (
+        "from pathlib import Path\nfrom generator.runtime.mlserver import Timeouts, serve\n"
+        f"serve(Path('{venv}'), Path('{tmp_path}'), 'm', None, Path('{tmp_path / 'work'}'), "
+        "Timeouts(start=120))\n"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (marker.is_file() and marker.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    group = int(marker.read_text())
+    members = [p.pid for p in psutil.process_iter() if _pgid(p.pid) == group]
+    assert len(members) == 3  # the server and its two children
+    runner.send_signal(signal.SIGINT)
+    runner.wait(timeout=60)
+    time.sleep(0.3)
+    assert [pid for pid in members if psutil.pid_exists(pid) and _pgid(pid) == group] == []
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
