@@ -22,7 +22,7 @@ from generator.config import EnvironmentConfig
 from generator.environments import load_environments
 from generator.errors import ConfigError
 from generator.gates import SERVE_TAG
-from generator.gitrepo import open_worktree, read_files
+from generator.gitrepo import open_worktree, read_files, rev
 from generator.registry.download import download_model, read_versions
 from generator.registry.writer import tag_versions
 from generator.runtime import candidates, servecheck_report
@@ -95,7 +95,11 @@ def _wanted(settings: Settings, options: dict[str, Any]) -> tuple[list[candidate
     current = current_state(workspace.read_tree(root / settings.rendered_dir))
     snapshot = traffic.read_snapshot(settings, environments, current)
     if options["changed_since"]:
-        before = current_state(read_files(repo, options["changed_since"], settings.rendered_dir))
+        base = rev(repo, options["changed_since"])
+        if base is None:
+            shown = options["changed_since"]
+            raise ConfigError(f"--changed-since {shown!r} is not a commit in {settings.repo}", "fetch it first")
+        before = current_state(read_files(repo, base, settings.rendered_dir))
         wanted = candidates.changed(before, current, set(environments))
     elif options["gate"]:
         wanted = candidates.gated(environments, snapshot, current)

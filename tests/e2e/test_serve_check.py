@@ -23,7 +23,7 @@ import pytest
 
 from generator.gates import SERVE_TAG
 from tests.support.cli import invoke
-from tests.support.gitops import GitopsRepo
+from tests.support.gitops import GitopsRepo, git
 from tests.support.registry import TestRegistry, log_sklearn_model
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +57,8 @@ def model(registry: TestRegistry) -> str:
 
 
 def serve_check(gitops: GitopsRepo, registry: TestRegistry, *args: str):  # type: ignore[no-untyped-def]
-    gitops.write_environment("prod", ENVIRONMENT)
+    if not (gitops.worktree / "environments" / "prod.yaml").is_file():
+        gitops.write_environment("prod", ENVIRONMENT)
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = invoke(
         ["serve-check", "--tracking-uri", registry.url, "--cache-dir", str(cache_dir()), *args],
@@ -103,3 +104,75 @@ def test_a_runtime_whose_python_is_absent_is_skipped_never_passed(
     assert f"prod: {model} 1 on mlserver-1.7.1-py3.5: skipped: no Python 3.5 here" in result.out
     assert "passed" not in result.out
     assert "serve-check: 1 skipped" in result.out
+
+
+def seldon_file(model: str, version: str, candidate: str = "") -> str:
+    annotations = f"    model-gitops.io/model: {model}\n    model-gitops.io/version: '{version}'\n"
+    if candidate:
+        annotations += "    model-gitops.io/rollout-strategy: canary\n"
+        annotations += f"    model-gitops.io/rollout-candidate: '{candidate}'\n"
+    head = "apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata:\n"
+    return f"{head}  annotations:\n{annotations}"
+
+
+def commit_rendered(gitops: GitopsRepo, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        target = gitops.worktree / "rendered" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(gitops.worktree, "add", "rendered")
+    git(gitops.worktree, "commit", "-qm", "rendered")
+
+
+def test_changed_since_checks_what_a_pull_request_deploys(gitops: GitopsRepo, registry: TestRegistry) -> None:
+    fraud, churn = registry.unique("fraud"), registry.unique("churn")
+    registry.create(fraud, 3, {"champion": 3})
+    registry.create(churn, 1, {"champion": 1})
+    gitops.write_environment("prod", ENVIRONMENT)
+    commit_rendered(gitops, {f"prod/{fraud}/seldondeployment.yaml": seldon_file(fraud, "2")})
+    commit_rendered(
+        gitops,
+        {
+            f"prod/{fraud}/seldondeployment.yaml": seldon_file(fraud, "2", candidate="3"),
+            f"prod/{churn}/seldondeployment.yaml": seldon_file(churn, "1"),
+        },
+    )
+    result = serve_check(gitops, registry, "--changed-since", "HEAD~1", "--tag", *runtime("3.5", {}))
+    assert result.code == 0, result.out + result.err
+    lines = [line for line in result.out.splitlines() if line.startswith("prod: ")]
+    assert lines == [
+        f"prod: {churn} 1 on mlserver-1.7.1-py3.5: skipped: no Python 3.5 here (0.0 s)",
+        f"prod: {fraud} 3 on mlserver-1.7.1-py3.5: skipped: no Python 3.5 here (0.0 s)",
+    ]
+    tag = registry.client.get_model_version(fraud, "3").tags[SERVE_TAG]
+    assert tag == "skipped (mlserver-1.7.1-py3.5, 0 s): no Python 3.5 here"
+    assert SERVE_TAG not in registry.client.get_model_version(fraud, "2").tags
+    wrong = serve_check(gitops, registry, "--changed-since", "no-such-ref", *runtime("3.5", {}))
+    assert wrong.code == 1 and "--changed-since 'no-such-ref' is not a commit" in wrong.err
+
+
+def test_gate_checks_only_what_a_serve_gate_waits_on(gitops: GitopsRepo, registry: TestRegistry) -> None:
+    gated, plain = registry.unique("gated"), registry.unique("plain")
+    registry.create(gated, 2, {"champion": 2})
+    registry.create(plain, 2, {"champion": 2})
+    gitops.write_environment(
+        "prod", ENVIRONMENT + f"overrides:\n  {gated}:\n    strategy: {{offline: [{{serve: true}}]}}\n"
+    )
+    commit_rendered(gitops, {f"prod/{gated}/seldondeployment.yaml": seldon_file(gated, "1")})
+    result = invoke(
+        [
+            "serve-check",
+            "--tracking-uri",
+            registry.url,
+            "--cache-dir",
+            str(cache_dir()),
+            "--gate",
+            *runtime("3.5", {}),
+        ],
+        cwd=gitops.worktree,
+    )
+    assert result.code == 0, result.out + result.err
+    assert [line.split(" on ")[0] for line in result.out.splitlines() if line.startswith("prod: ")] == [
+        f"prod: {gated} 2"
+    ]
+    assert registry.client.get_model_version(gated, "2").tags[SERVE_TAG].startswith("skipped (")
