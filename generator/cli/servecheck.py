@@ -98,7 +98,7 @@ def _wanted(settings: Settings, options: dict[str, Any]) -> tuple[list[candidate
         base = rev(repo, options["changed_since"])
         if base is None:
             shown = options["changed_since"]
-            raise ConfigError(f"--changed-since {shown!r} is not a commit in {settings.repo}", "fetch it first")
+            raise ConfigError(f"--changed-since {shown!r} is not a commit here", "fetch it first")
         before = current_state(read_files(repo, base, settings.rendered_dir))
         wanted = candidates.changed(before, current, set(environments))
     elif options["gate"]:
