@@ -269,8 +269,24 @@ def test_ctrl_c_stops_mlserver_and_its_children(tmp_path: Path) -> None:
     assert len(members) == 3  # the server and its two children
     runner.send_signal(signal.SIGINT)
     runner.wait(timeout=60)
-    time.sleep(0.3)
-    assert [pid for pid in members if psutil.pid_exists(pid) and _pgid(pid) == group] == []
+    assert _gone(members, group, within=10) == []
+
+
+def _gone(pids: list[int], group: int, within: float) -> list[int]:
+    """The pids still running in `group` after up to `within` seconds (zombies count as ended)."""
+    deadline = time.monotonic() + within
+    while True:
+        alive = [pid for pid in pids if _pgid(pid) == group and not _zombie(pid)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def _pgid(pid: int) -> int | None:
