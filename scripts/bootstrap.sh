@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything model-gitops needs on a fresh machine, idempotently:
-#   .venv/ with the package (editable) and its dev/test extras,
+#   .venv/ with the package (editable) and its dev/test extras (uv among them: `serve-check` builds
+#   its MLServer venvs with it, from Python interpreters already on the machine, never downloaded),
 #   .tools/bin/ with kubeconform and actionlint (built with `go install`),
 #   promtool (always: validation needs it) and prometheus (Debian package `prometheus`) when missing,
 #   and a check that kubectl (with kustomize) is on PATH.
@@ -46,5 +47,9 @@ if [ "$profile" = dev ] && ! command -v shellcheck >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
+fi
+if [ "$profile" = dev ] && ! .venv/bin/uv --version >/dev/null 2>&1; then
+  say "installing uv into .venv (serve-check builds MLServer venvs with it)"
+  .venv/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
 fi
 command -v kubectl >/dev/null || { echo "kubectl is required (it includes kustomize)" >&2; exit 1; }

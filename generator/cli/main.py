@@ -12,7 +12,7 @@ import traceback
 import click
 
 from generator import __version__
-from generator.cli import commands, demo, rollout, webhook
+from generator.cli import commands, demo, rollout, servecheck, webhook
 from generator.cli.wiring import Wiring
 from generator.errors import ModelGitopsError, redact
 
@@ -34,7 +34,7 @@ def cli() -> None:
     """
 
 
-for command in [*commands.COMMANDS, demo.demo, rollout.release_hold, webhook.webhook]:
+for command in [*commands.COMMANDS, demo.demo, rollout.release_hold, servecheck.serve_check, webhook.webhook]:
     cli.add_command(command)
 
 

@@ -3,7 +3,8 @@
 `replace` (the default) swaps the version at once. `canary` moves traffic to the candidate in
 steps, each gated by Prometheus readings; `shadow` mirrors traffic to the candidate and promotes
 it when its gates pass; `ab` deploys a second alias next to the environment's with a fixed split.
-The offline gate (MLflow run metrics) applies to every strategy before a candidate gets traffic.
+The offline gates apply to every strategy before a candidate gets traffic: MLflow run metrics
+(`{metric: val_auc}`) and the serve check (`{serve: true}`: `model-gitops serve-check` passed).
 
 A per-model override (`overrides.<model>.strategy`) replaces only the keys it names, so
 `strategy: replace` there turns a canary environment's model into a plain replace.
@@ -63,11 +64,19 @@ class OnlineGates(Strict):
 
 
 class OfflineGate(Strict):
-    """One MLflow run metric the candidate's run must not regress on against stable's run."""
+    """One MLflow run metric the candidate's run must not regress on against stable's run, or
+    (`serve: true`) the candidate's serve check, which must have passed."""
 
-    metric: str = Field(min_length=1, max_length=250)
+    metric: str | None = Field(None, min_length=1, max_length=250)
     direction: Literal["higher", "lower"] = "higher"
     max_drop: float = Field(0.0, ge=0)
+    serve: bool = False
+
+    @model_validator(mode="after")
+    def _metric_or_serve(self) -> OfflineGate:
+        if self.serve == (self.metric is not None):
+            raise ValueError("an offline gate is either `metric: <name>` or `serve: true`")
+        return self
 
 
 class Strategy(Strict):

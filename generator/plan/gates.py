@@ -4,7 +4,9 @@
   against the stable predictor. Too little traffic, missing latency data or an unreachable
   Prometheus all mean "wait", never "pass".
 - `offline`: MLflow run metrics of the candidate's run against the stable version's run, each
-  metric with a direction (higher or lower is better) and the largest drop allowed.
+  metric with a direction (higher or lower is better) and the largest drop allowed; and, with
+  `serve: true`, the candidate's serve-check result (its `model-gitops.serve-check` tag): passed
+  passes, failed fails, skipped or not run yet waits (a skipped check is never a pass).
 
 A value that is not a finite number (NaN, infinity: every comparison with NaN is false, so it
 would slip through `drop > max`) fails the gate with a reason naming the value and whose it is.
@@ -28,6 +30,9 @@ MLFLOW_INFINITY = sys.float_info.max  # what MLflow's SQL stores keep for +-inf
 def finite(value: float) -> bool:
     """False for NaN, +-inf and MLflow's stored form of infinity."""
     return math.isfinite(value) and abs(value) < MLFLOW_INFINITY
+
+
+SERVE_TAG = "model-gitops.serve-check"  # set by `model-gitops serve-check --tag` (and --gate)
 
 
 @dataclass(frozen=True)
@@ -165,10 +170,21 @@ def _latency_problem(
     return None
 
 
-def offline(gates: list[OfflineGate], candidate: dict[str, float], stable: dict[str, float]) -> GateResult:
-    """Compare the candidate run's metrics with the stable run's (`val_auc 0.93 vs 0.92`)."""
-    shown, problems = [], []
+def offline(
+    gates: list[OfflineGate],
+    candidate: dict[str, float],
+    stable: dict[str, float],
+    serve_result: str | None = None,
+) -> GateResult:
+    """Compare the candidate run's metrics with the stable run's (`val_auc 0.93 vs 0.92`), and
+    read its serve-check result when a `serve: true` gate asks for it."""
+    shown: list[str] = []
+    problems: list[str] = []
+    waits: list[str] = []
     for gate in gates:
+        if gate.metric is None:
+            _serve(serve_result, shown, problems, waits)
+            continue
         new, old = candidate.get(gate.metric), stable.get(gate.metric)
         if new is None:
             problems.append(f"the candidate's run has no metric {gate.metric}")
@@ -197,4 +213,20 @@ def offline(gates: list[OfflineGate], candidate: dict[str, float], stable: dict[
     summary = ", ".join(shown)
     if problems:
         return GateResult(FAIL, summary, "; ".join(problems))
+    if waits:
+        return GateResult(WAIT, summary, "; ".join(waits))
     return GateResult(PASS, summary)
+
+
+def _serve(result: str | None, shown: list[str], problems: list[str], waits: list[str]) -> None:
+    """The `serve: true` gate from the tag `passed (runtime, 21 s): ...` / `failed ...` / `skipped ...`."""
+    text = " ".join((result or "").split())
+    outcome = text.split(" ", 1)[0]
+    if outcome == "passed":
+        shown.append("serve-check passed")
+    elif outcome == "failed":
+        problems.append(f"serve-check {text}")
+    elif outcome == "skipped":
+        waits.append(f"serve-check {text} (a skipped check is not a pass)")
+    else:
+        waits.append("no serve-check result yet (run `model-gitops serve-check --gate`)")

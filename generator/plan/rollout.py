@@ -120,6 +120,9 @@ def _start(ctx: Context, state: State, restart: str) -> Decision:
     offline = _offline(ctx, candidate, stable)
     if offline.outcome == gates.FAIL:
         return _hold(ctx, candidate, offline, "hold", f"{candidate.version} held before any traffic")
+    if offline.outcome == gates.WAIT:
+        detail = f"{candidate.version} waits before any traffic (stable {stable.version}): {offline.reason}"
+        return Decision(_idle(kind), stable, kind="wait", detail=detail, subject=candidate.version)
     note = f"; offline {offline.summary}" if offline.summary else ""
     if kind == "replace" or (kind == "canary" and ctx.strategy.steps[0] >= 100):
         return Decision(_idle(kind), candidate)
@@ -247,6 +250,7 @@ def _offline(ctx: Context, candidate: ModelVersion, stable: ModelVersion) -> gat
         ctx.strategy.offline,
         ctx.run_metrics.get(candidate.run_id, {}),
         ctx.run_metrics.get(stable.run_id, {}),
+        candidate.tags.get(gates.SERVE_TAG),
     )
 
 
@@ -269,6 +273,9 @@ def _ab(ctx: Context, state: State) -> Decision:
         annotations.update({STARTED: state.started, GATE: state.gate})
         return Decision("ab", champion, challenger, split, annotations)
     offline = _offline(ctx, challenger, champion)
+    if offline.outcome == gates.WAIT:
+        detail = f"ab challenger {challenger.version} waits before any traffic: {offline.reason}"
+        return Decision("ab", champion, kind="wait", detail=detail, subject=challenger.version)
     if offline.outcome == gates.FAIL:
         annotations = {GATE: offline.text, HOLD: challenger.version, HOLD_REASON: offline.reason}
         detail = f"ab challenger {challenger.version} held before any traffic: {offline.reason}"

@@ -24,7 +24,7 @@ def rollout_rows(
             state = State.of(deployed)
             if not state.in_progress:
                 continue
-            metrics = [gate.metric for gate in strategy_for(config, model).offline]
+            metrics = [g.metric for g in strategy_for(config, model).offline if g.metric is not None]
             shares = _traffic(state)
             step = f"{state.step} since {state.started}".strip() if state.started else state.step
             for role, version, share in zip(

@@ -63,6 +63,7 @@ def test_sync_workflow() -> None:
     run = scripts(sync)
     assert 'go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"' in run
     assert 'model-gitops sync --push --summary "$GITHUB_STEP_SUMMARY"' in run
+    assert run.index("model-gitops serve-check --gate") < run.index("model-gitops sync --push")
     assert "model-gitops plan --format markdown" in run and '"$GITHUB_STEP_SUMMARY"' in run
 
 
@@ -88,6 +89,7 @@ def test_validate_workflow() -> None:
     assert 'kubectl kustomize "$directory"' in run
     assert "model-gitops validate" in run and "promtool" in run
     assert "model-gitops plan --check" in run
+    assert 'model-gitops serve-check --changed-since "$BASE_SHA" --format markdown' in run
     assert validate["permissions"] == {"contents": "read"}
 
 

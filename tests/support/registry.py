@@ -55,3 +55,31 @@ class TestRegistry:
 
     def delete_alias(self, name: str, alias: str) -> None:
         self.client.delete_registered_model_alias(name, alias)
+
+
+def log_sklearn_model(url: str, name: str, input_example: bool = True) -> str:
+    """Log a real scikit-learn model (MLflow 3's default serialization, skops) trained on a pandas
+    DataFrame, with the first rows as its input example, register it as `name`; its version."""
+    examples.quiet_mlflow()
+    from importlib.metadata import version
+
+    import mlflow
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    features = pd.DataFrame({"amount": [0.0, 1.0, 1.0, 0.0], "age": [1.0, 0.0, 1.0, 0.0]})
+    # The training environment's pins, given: MLflow would load the model in a subprocess to infer them.
+    requirements = [f"{p}=={version(p)}" for p in ("mlflow", "scikit-learn", "numpy", "pandas", "skops")]
+    estimator = LogisticRegression().fit(features, [0, 1, 1, 0])
+    mlflow.set_tracking_uri(url)
+    mlflow.set_registry_uri(url)
+    mlflow.set_experiment("serve-check")
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(
+            estimator,
+            name="model",
+            input_example=features.head(2) if input_example else None,
+            pip_requirements=requirements,
+            registered_model_name=name,
+        )
+    return str(info.registered_model_version)

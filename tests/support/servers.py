@@ -14,6 +14,10 @@ from pathlib import Path
 
 import psutil
 
+# How long a server may take to answer its health check: MLflow's server needs over 90 s on a
+# loaded 2-core machine (it returns as soon as the server is up).
+STARTUP_SECONDS = 240
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -76,7 +80,11 @@ class Server:
             env=self.env,
             start_new_session=True,
         )
-        wait_http(self.health, self.process, self.log)
+        try:
+            wait_http(self.health, self.process, self.log, timeout=STARTUP_SECONDS)
+        except BaseException:
+            stop(self.process)  # a server that did not come up is not left running
+            raise
         return self
 
     def stop(self) -> None:
