@@ -9,14 +9,14 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings
-from generator.config.strategy import Strategy
+from generator.config.strategy import Strategy, merged
 
 
 class ModelSelection(Strict):
@@ -66,6 +66,23 @@ class EnvironmentConfig(Strict):
     strategy: Strategy = Strategy()
     delivery: Delivery = Delivery()
     safety: Safety = Safety()
+
+    @model_validator(mode="after")
+    def _overrides_combine(self) -> EnvironmentConfig:
+        """Each override, merged with the environment's settings, is valid (checked once, here)."""
+        for model, override in self.overrides.items():
+            try:
+                merged(self.strategy, override.strategy)
+                self.seldon_for(model)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                reason = str(first["msg"]).removeprefix("Value error, ")
+                raise ValueError(
+                    f"overrides.{model} combined with the environment's settings: "
+                    f"{where + ': ' if where else ''}{reason}"
+                ) from None
+        return self
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""
