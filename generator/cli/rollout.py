@@ -7,18 +7,12 @@ from typing import Any
 import click
 
 from generator.app import traffic
-from generator.cli.options import build_settings, common_options
+from generator.cli.options import CACHE, COMMIT, REMOTE, REPO, SELECT, build_settings, with_options
 
 
 @click.command("release-hold")
-@common_options
 @click.argument("model")
-@click.option(
-    "--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's."
-)
-@click.option("--push", is_flag=True, help="Push the commit to the remote.")
-@click.option("--remote", default="origin", show_default=True, help="Remote to push to.")
-@click.option("--branch", help="Branch to push to. Default: the current branch.")
+@with_options(REPO, SELECT, CACHE, REMOTE, COMMIT)
 def release_hold(model: str, **options: Any) -> None:
     """Clear MODEL's hold so the next sync tries its candidate again.
 
