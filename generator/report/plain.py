@@ -17,8 +17,8 @@ SYMBOLS = {"deploy": "+", "update": "~", "remove": "-", "reject": "!", "config":
 SYMBOLS |= {kind: "~" for kind in ("start", "restart", "advance", "promote", "abort", "release")}
 SYMBOLS |= {"rollback": "!", "hold": "!", "wait": "="}  # rollouts (generator.plan.rollout)
 # What a commit's subject names when it holds several changes: the first kind in this order.
-IMPORTANCE = ("rollback", "hold", "promote", "start", "restart", "advance", "abort", "release")
-IMPORTANCE += ("deploy", "update", "config", "remove")
+IMPORTANCE: tuple[str, ...] = ("rollback", "hold", "promote", "start", "restart", "advance", "abort")
+IMPORTANCE += ("release", "deploy", "update", "config", "remove")
 
 
 def changed_directories(touched: list[str]) -> set[tuple[str, str]]:
