@@ -1,11 +1,14 @@
 """The `model-gitops` group and the exit-code contract.
 
 Expected failures (`ModelGitopsError`) print one line and exit 1; anything else is a bug and
-prints a traceback with exit 3. `plan --detailed-exitcode` uses 2 for "changes".
+prints a traceback with exit 3. `plan --detailed-exitcode` uses 2 for "changes". Warnings that
+the library logs while it works (logger `model_gitops`, e.g. an MLflow request being retried)
+are printed on stderr as `warning: ...` lines.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 
@@ -14,6 +17,7 @@ import click
 from generator import __version__
 from generator.cli import commands, demo, rollout, webhook
 from generator.errors import ModelGitopsError, redact
+from generator.printable import printable
 
 EXIT_ERROR = 1
 EXIT_BUG = 3
@@ -37,8 +41,22 @@ for command in [*commands.COMMANDS, demo.demo, rollout.release_hold, webhook.web
     cli.add_command(command)
 
 
+class _Warnings(logging.Handler):
+    """`warning: <message>` on whatever stderr is now (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {printable(redact(record.getMessage()))}", err=True)
+
+
+def _warnings_to_stderr() -> None:
+    logger = logging.getLogger("model_gitops")
+    if not any(isinstance(handler, _Warnings) for handler in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
+
+
 def run(args: list[str] | None = None) -> int:
     """Run the CLI with `args` (default: sys.argv) and return the exit code."""
+    _warnings_to_stderr()
     try:
         cli.main(args=args, prog_name="model-gitops", standalone_mode=False)
     except SystemExit as exc:

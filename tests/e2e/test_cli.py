@@ -68,7 +68,8 @@ def test_unreachable_mlflow_is_one_clear_line_without_credentials(gitops: Gitops
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"error: MLflow at http://***@127.0.0.1:{port} refused the connection: is the server running?"
+        f"error: MLflow at http://***@127.0.0.1:{port} refused the connection: is the server running? "
+        "(start it, or fix --tracking-uri / MLFLOW_TRACKING_URI)"
     )
     assert "s3cret" not in result.stdout + result.stderr
 
