@@ -76,7 +76,11 @@ class Server:
             env=self.env,
             start_new_session=True,
         )
-        wait_http(self.health, self.process, self.log)
+        try:
+            wait_http(self.health, self.process, self.log)
+        except BaseException:
+            stop(self.process)  # a server that never came up must not outlive the test
+            raise
         return self
 
     def stop(self) -> None:
