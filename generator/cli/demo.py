@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator import gitrepo
+from generator import gitrepo, timing
 from generator.app import job
 from generator.cli.options import CACHE, VALIDATION, build_settings, with_options
 from generator.registry import examples
@@ -53,7 +53,8 @@ def demo(directory: Path, source_environments: Path, **options: Any) -> None:
     directory.mkdir(parents=True)
     tracking_uri = f"sqlite:///{directory / 'mlflow.db'}"
     click.echo(f"1/4 creating an MLflow registry with example models at {tracking_uri}")
-    examples.seed(tracking_uri, examples.DEMO_MODELS, (directory / "artifacts").as_uri())
+    with timing.phase("examples"):
+        examples.seed(tracking_uri, examples.DEMO_MODELS, (directory / "artifacts").as_uri())
     worktree = _make_repositories(directory, source_environments)
     settings = build_settings(**options, repo=str(worktree), tracking_uri=tracking_uri, push=True)
     click.echo("2/4 first sync: render, validate, commit, push")

@@ -15,7 +15,7 @@ import traceback
 import click
 
 from generator import __version__
-from generator.cli import commands, demo, rollout, webhook
+from generator.cli import commands, demo, progress, rollout, webhook
 from generator.errors import ModelGitopsError, redact
 from generator.printable import printable
 
@@ -58,7 +58,8 @@ def run(args: list[str] | None = None) -> int:
     """Run the CLI with `args` (default: sys.argv) and return the exit code."""
     _warnings_to_stderr()
     try:
-        cli.main(args=args, prog_name="model-gitops", standalone_mode=False)
+        with progress.on_terminal():
+            cli.main(args=args, prog_name="model-gitops", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except click.exceptions.Exit as exc:

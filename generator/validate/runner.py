@@ -18,8 +18,9 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from generator import yamlio
+from generator import timing, yamlio
 from generator.config.settings import ValidationSettings
 from generator.model.layout import ARGOCD_DIR
 from generator.validate import schemas, scope, tools
@@ -53,7 +54,7 @@ def validate_tree(
         checks: list[str] = []
         outputs: list[Path] = []
         for env in environments:
-            built = [future.result() for name, future in running if name == env]
+            built = [_done(future, running) for name, future in running if name == env]
             build_problems += [result for result in built if isinstance(result, str)]
             env_outputs = [result for result in built if isinstance(result, Path)]
             outputs += env_outputs
@@ -77,6 +78,13 @@ def _streamed(env: str, outputs: list[Path], admitted: list[str]) -> Iterator[ob
         for document in yamlio.load_all(output.read_text("utf-8")):
             admitted.extend(admission(env, [document]))
             yield document
+
+
+def _done(future: Any, running: list[tuple[str, Any]]) -> Path | str:
+    """The build's result, once done; shows how many of the run's builds are done so far."""
+    result = future.result()
+    timing.progress("validate", sum(1 for _, f in running if f.done()), len(running))
+    return result
 
 
 def _argocd_patches(root: Path) -> list[Path]:
