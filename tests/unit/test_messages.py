@@ -22,7 +22,8 @@ def two_changes():  # type: ignore[no-untyped-def]
 
 def test_default_is_the_report_message() -> None:
     assert commit_message(two_changes(), []) == (
-        "deploy(dev): fraud 8 (+1 more change in dev, prod)\n\ndeploy(dev): fraud 8\ndeploy(prod): fraud 7 -> 8\n"
+        "deploy(dev): fraud 8 (+1 more change in dev, prod)\n\n"
+        "deploy(dev): fraud 8\ndeploy(prod): fraud 7 -> 8\n"
     )
 
 
