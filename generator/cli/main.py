@@ -71,7 +71,7 @@ def run(args: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except ModelGitopsError as exc:
-        click.echo(f"error: {exc.one_line()}", err=True)
+        click.echo(f"error: {printable(exc.one_line())}", err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -8,6 +8,7 @@ import click
 
 from generator.app import traffic
 from generator.cli.options import CACHE, COMMIT, REMOTE, REPO, SELECT, build_settings, with_options
+from generator.printable import printable
 
 
 @click.command("release-hold")
@@ -25,7 +26,7 @@ def release_hold(model: str, **options: Any) -> None:
     settings = build_settings(**options)
     result = traffic.release(settings, model)
     for env, version in result.released:
-        click.echo(f"{env}: released {model} {version}")
+        click.echo(printable(f"{env}: released {model} {version}"))
     if result.commit:
         click.echo(f"committed {result.commit[:12]}")
         if result.pushed:

@@ -83,9 +83,10 @@ def shown_options(*command: str) -> set[str]:
 def _recording(value: Any, prefix: str, seen: set[str]) -> Any:
     """A copy of the dataclass `value` that adds every field read to `seen` (nested too)."""
     names = {field.name for field in dataclasses.fields(value)}
+    nested = {name for name in names if dataclasses.is_dataclass(getattr(value, name))}
 
     def read(self: Any, name: str) -> Any:
-        if name in names:
+        if name in names - nested:  # a nested group records its own fields
             seen.add(prefix + name)
         return object.__getattribute__(self, name)
 
