@@ -124,19 +124,22 @@ def test_plan_exits_like_sync_when_a_model_would_be_refused(
     """Exit 1 wins over --detailed-exitcode's 2; without a refusal, changes are 2 again."""
     prefix = registry.unique("refused")
     registry.create(f"{prefix}-a", 1, {"dev": 1})
-    registry.create(f"{prefix}-b", 1, {"dev": 1})  # an sklearn model, asked to be served by XGBoost
-    xgboost = f"overrides:\n  {prefix}-b: {{implementation: XGBOOST_SERVER}}\n"
-    gitops.write_environment("dev", environment("dev", "models-dev", prefix, xgboost))
+    missing = f"runs:/{registry.run_id}/nothing-here"  # the run has no MLmodel file there
+    registry.create(f"{prefix}-b", 1, {"dev": 1}, source=missing)
+    gitops.write_environment("dev", environment("dev", "models-dev", prefix))
     args = ["--tracking-uri", registry.url, "--cache-dir", str(cache_dir)]
 
     planned = invoke(["plan", "--detailed-exitcode", *args], cwd=gitops.worktree)
     assert planned.code == 1, planned.out + planned.err
     assert f"+ {prefix}-a 1" in planned.out
-    assert f"! {prefix}-b: version 1: XGBOOST_SERVER needs the 'xgboost' flavor" in planned.out
+    assert f"! {prefix}-b: " in planned.out and "nothing-here" in planned.out, planned.out
     assert planned.err == "error: 1 model(s) could not be delivered (see above)\n"
-    synced = invoke(["sync", *args], cwd=gitops.worktree)
-    assert synced.code == planned.code == 1
 
-    gitops.write_environment("dev", environment("dev", "models-dev", prefix))
+    registry.delete_alias(f"{prefix}-b", "dev")
     fixed = invoke(["plan", "--detailed-exitcode", *args], cwd=gitops.worktree)
     assert (fixed.code, fixed.err) == (2, "")
+
+    registry.set_alias(f"{prefix}-b", "dev", 1)
+    synced = invoke(["sync", *args], cwd=gitops.worktree)
+    assert synced.code == planned.code == 1
+    assert synced.err == planned.err
