@@ -69,7 +69,7 @@ def run(args: list[str] | None = None) -> int:
         return EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        return EXIT_ERROR  # usage errors too: 2 only ever means "changes pending"
     except ModelGitopsError as exc:
         click.echo(f"error: {printable(exc.one_line())}", err=True)
         return EXIT_ERROR

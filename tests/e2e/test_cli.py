@@ -40,6 +40,21 @@ def test_every_command_has_help() -> None:
         assert result.code == 0 and "Usage: model-gitops" in result.out and len(result.out) > 200
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--detailed-exitcode", "--no-such-option"],
+        ["validate", "--tracking-uri", "sqlite:///x.db"],  # validate reads no registry
+        ["plan", "--now", "yesterday"],
+    ],
+)
+def test_a_bad_option_exits_1_never_2(args: list[str]) -> None:
+    """2 means "changes pending" to `plan --detailed-exitcode`: a typo must not look like it."""
+    result = invoke(args)
+    assert result.code == 1
+    assert "Error:" in result.err and "Traceback" not in result.err
+
+
 def test_schema_is_json_schema_of_the_config() -> None:
     result = invoke(["schema"])
     schema = json.loads(result.out)
