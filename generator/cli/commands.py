@@ -13,11 +13,24 @@ from generator import config
 from generator.app import job
 from generator.app.status import status_report
 from generator.cli.delivery_options import delivery_options
-from generator.cli.options import build_settings, common_options
+from generator.cli.options import (
+    CACHE,
+    COMMIT,
+    ENVIRONMENTS,
+    PLANNING,
+    PROMETHEUS,
+    REGISTRY,
+    REMOTE,
+    REPO,
+    SELECT,
+    VALIDATION,
+    build_settings,
+    with_options,
+)
 from generator.cli.summary import plan_markdown, show_delivery
 from generator.cli.wiring import sources_for
 from generator.delivery.argocd_source import managed_directories
-from generator.errors import ValidationFailed
+from generator.errors import ConfigError, ValidationFailed
 from generator.gitrepo import open_worktree, workspace
 from generator.report import plain
 from generator.validate import crdschema, schemas
@@ -30,13 +43,22 @@ def _root(settings: Any) -> Path:
     return Path(open_worktree(settings.repo, settings.cache_dir).working_tree_dir)
 
 
+def refused(computed: Any) -> bool:
+    """Say how many models could not be delivered (on stderr); True if any."""
+    count = len(computed.plan.rejections)
+    if count:
+        click.echo(f"error: {count} model(s) could not be delivered (see above)", err=True)
+    return bool(count)
+
+
 @click.command()
-@common_options
+@with_options(*PLANNING, REMOTE)
 @click.option("--diff", is_flag=True, help="Also print the unified diff of the rendered files.")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
+    help="Exit 0 when nothing would change, 2 when something would, 1 on error or when a model "
+    "would be refused (1 wins over 2).",
 )
 @click.option(
     "--check", is_flag=True, help="Exit 1 if rendered/ is not what the config and registry produce (for CI)."
@@ -50,7 +72,11 @@ def _root(settings: Any) -> Path:
     help="markdown: the pull-request / job-summary rendering (tables, Mermaid rollout diagrams).",
 )
 def plan(diff: bool, detailed_exitcode: bool, check: bool, output_format: str, **options: Any) -> None:
-    """Show what a sync would change, per environment, without writing anything."""
+    """Show what a sync would change, per environment, without writing anything.
+
+    Exits like `sync` would: 1 when any model would be refused (or, with --check, when
+    rendered/ is stale); otherwise 2 with --detailed-exitcode when something would change; else 0.
+    """
     settings = build_settings(**options)
     root = _root(settings)
     computed = job.compute(settings, root, sources=sources_for(settings))
@@ -60,20 +86,23 @@ def plan(diff: bool, detailed_exitcode: bool, check: bool, output_format: str, *
         click.echo(plain.plan_text(computed.plan, computed.changed))
     if diff and computed.changed and output_format == "text":
         click.echo(plain.file_diff(computed.current.files, computed.desired, computed.changed))
+    failed = refused(computed)
     if check and computed.changed:
         click.echo(
             f"error: {len(computed.changed)} rendered file(s) are out of date; run `model-gitops sync`",
             err=True,
         )
+        failed = True
+    if failed:
         sys.exit(1)
     if detailed_exitcode and computed.changed:
         sys.exit(EXIT_CHANGES)
 
 
 @click.command()
-@common_options
+@with_options(*PLANNING, REMOTE)
 def render(**options: Any) -> None:
-    """Render and validate into rendered/ without committing."""
+    """Render and validate into rendered/ without committing (exit 1 if a model is refused)."""
     settings = build_settings(**options)
     root = _root(settings)
     computed = job.compute(settings, root, sources=sources_for(settings))
@@ -82,16 +111,12 @@ def render(**options: Any) -> None:
     )
     click.echo(plain.plan_text(computed.plan, computed.changed))
     click.echo(f"wrote {len(touched)} file(s) under {settings.rendered_dir}/")
+    if refused(computed):
+        sys.exit(1)
 
 
 @click.command()
-@common_options
-@click.option(
-    "--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's."
-)
-@click.option("--push", is_flag=True, help="Push the commit to the remote.")
-@click.option("--remote", default="origin", show_default=True, help="Remote to push to.")
-@click.option("--branch", help="Branch to push to. Default: the current branch.")
+@with_options(*PLANNING, REMOTE, COMMIT)
 @delivery_options
 def sync(**options: Any) -> None:
     """Render, validate, commit what changed (nothing if nothing did), and optionally push.
@@ -110,16 +135,12 @@ def sync(**options: Any) -> None:
     else:
         click.echo("nothing to commit")
     show_delivery(settings, result)
-    if result.computed.plan.rejections:
-        click.echo(
-            f"error: {len(result.computed.plan.rejections)} model(s) could not be delivered (see above)",
-            err=True,
-        )
+    if refused(result.computed):
         sys.exit(1)
 
 
 @click.command()
-@common_options
+@with_options(REPO, SELECT, VALIDATION, CACHE)
 def validate(**options: Any) -> None:
     """Validate the manifests already in rendered/ (kustomize, kubeconform, Seldon rules)."""
     settings = build_settings(**options)
@@ -128,6 +149,13 @@ def validate(**options: Any) -> None:
     environments = sorted(
         {p.split("/")[0] for p in tree if p.count("/") == 1 and p.endswith("/kustomization.yaml")}
     )
+    missing = sorted(set(settings.only) - set(environments))
+    if missing:
+        raise ConfigError(
+            f"nothing rendered for {', '.join(missing)} in {settings.rendered_dir}/",
+            f"have {', '.join(environments) or 'none'}",
+        )
+    environments = [env for env in environments if not settings.only or env in settings.only]
     problems = validate_tree(tree, environments, settings.validation)
     if problems:
         raise ValidationFailed(problems)
@@ -135,9 +163,12 @@ def validate(**options: Any) -> None:
 
 
 @click.command()
-@common_options
+@with_options(REPO, ENVIRONMENTS, SELECT, REGISTRY, CACHE, PROMETHEUS)
 def status(**options: Any) -> None:
-    """Table of model x environment -> deployed version (and where its alias points now)."""
+    """Table of model x environment -> deployed version (and where its alias points now).
+
+    A candidate held after a failed gate shows as `7 (8 held)`, with the hold's reason below.
+    """
     settings = build_settings(**options)
     click.echo(status_report(settings, _root(settings), sources_for(settings)))
 

@@ -8,15 +8,14 @@ more to show that nothing changes. No server and no network are needed.
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from generator import gitrepo
+from generator import gitrepo, timing
 from generator.app import job
-from generator.cli.options import build_settings, common_options
+from generator.cli.options import CACHE, VALIDATION, build_settings, with_options
 from generator.registry import examples
 from generator.report import plain
 
@@ -28,7 +27,15 @@ BUILTIN_ENVIRONMENTS = {
 
 
 @click.command()
-@common_options
+@with_options(VALIDATION, CACHE)
+@click.option(
+    "--environments",
+    "source_environments",
+    type=click.Path(path_type=Path),
+    default=Path("environments"),
+    show_default=True,
+    help="Environment files copied into the demo repository (none there: built-in dev, staging, prod).",
+)
 @click.option(
     "--dir",
     "directory",
@@ -37,22 +44,19 @@ BUILTIN_ENVIRONMENTS = {
     show_default=True,
     help="Where the demo registry and repositories are created (replaced).",
 )
-def demo(directory: Path, **options: Any) -> None:
+def demo(directory: Path, source_environments: Path, **options: Any) -> None:
     """Run the main job end to end on an example SQLite registry and a local Git repository."""
     directory = directory.resolve()
-    source_environments = Path(options["environments_dir"]).resolve()
+    source_environments = source_environments.resolve()
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     tracking_uri = f"sqlite:///{directory / 'mlflow.db'}"
     click.echo(f"1/4 creating an MLflow registry with example models at {tracking_uri}")
-    examples.seed(tracking_uri, examples.DEMO_MODELS, (directory / "artifacts").as_uri())
+    with timing.phase("examples"):
+        examples.seed(tracking_uri, examples.DEMO_MODELS, (directory / "artifacts").as_uri())
     worktree = _make_repositories(directory, source_environments)
-    settings = replace(
-        build_settings(**{**options, "repo": str(worktree), "environments_dir": "environments"}),
-        tracking_uri=tracking_uri,
-        push=True,
-    )
+    settings = build_settings(**options, repo=str(worktree), tracking_uri=tracking_uri, push=True)
     click.echo("2/4 first sync: render, validate, commit, push")
     _sync_and_show(settings)
     click.echo("3/4 promoting fraud-detector version 3 to @champion, then syncing again")

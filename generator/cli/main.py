@@ -1,20 +1,24 @@
 """The `model-gitops` group and the exit-code contract.
 
 Expected failures (`ModelGitopsError`) print one line and exit 1; anything else is a bug and
-prints a traceback with exit 3. `plan --detailed-exitcode` uses 2 for "changes".
+prints a traceback with exit 3. `plan --detailed-exitcode` uses 2 for "changes". Warnings that
+the library logs while it works (logger `model_gitops`, e.g. an MLflow request being retried)
+are printed on stderr as `warning: ...` lines.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 
 import click
 
 from generator import __version__
-from generator.cli import commands, demo, rollout, servecheck, webhook
+from generator.cli import commands, demo, progress, rollout, servecheck, webhook
 from generator.cli.wiring import Wiring
 from generator.errors import ModelGitopsError, redact
+from generator.printable import printable
 
 EXIT_ERROR = 1
 EXIT_BUG = 3
@@ -38,13 +42,28 @@ for command in [*commands.COMMANDS, demo.demo, rollout.release_hold, servecheck.
     cli.add_command(command)
 
 
+class _Warnings(logging.Handler):
+    """`warning: <message>` on whatever stderr is now (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {printable(redact(record.getMessage()))}", err=True)
+
+
+def _warnings_to_stderr() -> None:
+    logger = logging.getLogger("model_gitops")
+    if not any(isinstance(handler, _Warnings) for handler in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
+
+
 def run(args: list[str] | None = None, wiring: Wiring | None = None) -> int:
     """Run the CLI with `args` (default: sys.argv) and return the exit code.
 
     `wiring` replaces what a run reads (tests, the benchmark); default: the live sources.
     """
+    _warnings_to_stderr()
     try:
-        cli.main(args=args, prog_name="model-gitops", standalone_mode=False, obj=wiring or Wiring())
+        with progress.on_terminal():
+            cli.main(args=args, prog_name="model-gitops", standalone_mode=False, obj=wiring or Wiring())
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except click.exceptions.Exit as exc:
@@ -54,9 +73,9 @@ def run(args: list[str] | None = None, wiring: Wiring | None = None) -> int:
         return EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        return EXIT_ERROR  # usage errors too: 2 only ever means "changes pending"
     except ModelGitopsError as exc:
-        click.echo(f"error: {exc.one_line()}", err=True)
+        click.echo(f"error: {printable(exc.one_line())}", err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

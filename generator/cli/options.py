@@ -1,4 +1,10 @@
-"""Options shared by the commands and the one place they become a `Settings`."""
+"""Options in small groups, composed per command, and the one place they become a `Settings`.
+
+Each command shows only the groups it reads: `status` has no validation tools, `validate` no
+tracking URI. `with_options(*groups)` puts a command's groups on it; `build_settings` turns
+whatever groups a command has into a `Settings` (absent groups keep their defaults) and refuses
+option names it does not know, so an option cannot be added without being read.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import Any
 import click
 
 from generator import targets
-from generator.cli.delivery_options import delivery_settings
+from generator.cli.delivery_options import delivery_options, delivery_settings
 from generator.config.settings import (
     CATALOG_LOCATION,
     DEFAULT_CORE_LOCATION,
@@ -18,6 +24,8 @@ from generator.config.settings import (
     ValidationSettings,
 )
 from generator.errors import ConfigError
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _split(value: str | None) -> list[str]:
@@ -35,164 +43,212 @@ def _parse_now(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every command that reads the registry or the repository shares."""
-    options = [
-        click.option(
-            "--repo",
-            default=".",
-            show_default=True,
-            envvar="MODEL_GITOPS_REPO",
-            help="GitOps repository: a working tree, or a path/URL to clone.",
-        ),
-        click.option(
-            "--repo-url",
-            envvar="MODEL_GITOPS_REPO_URL",
-            help="Repository URL Argo CD reads rendered/ from. Default: the URL of the push remote "
-            "(origin); with neither, rendered/argocd is not generated.",
-        ),
-        click.option(
-            "--target-revision",
-            default="HEAD",
-            show_default=True,
-            envvar="MODEL_GITOPS_TARGET_REVISION",
-            help="Revision (branch, tag, commit) the Argo CD Applications track.",
-        ),
-        click.option(
-            "--environments",
-            "environments_dir",
-            default="environments",
-            show_default=True,
-            help="Directory of <env>.yaml files, relative to the repository.",
-        ),
-        click.option(
-            "--rendered",
-            "rendered_dir",
-            default="rendered",
-            show_default=True,
-            help="Directory the manifests are written to, relative to the repository.",
-        ),
-        click.option(
-            "--tracking-uri",
-            envvar="MLFLOW_TRACKING_URI",
-            default="sqlite:///mlflow.db",
-            show_default="$MLFLOW_TRACKING_URI or sqlite:///mlflow.db",
-            help="MLflow tracking/registry URI (http(s)://... or sqlite:///path).",
-        ),
-        click.option(
-            "-e", "--env", "only", multiple=True, help="Only this environment (repeatable). Default: all."
-        ),
-        click.option(
-            "--kubectl",
-            default="kubectl",
-            envvar="MODEL_GITOPS_KUBECTL",
-            show_default=True,
-            help="kubectl binary used for `kubectl kustomize`.",
-        ),
-        click.option(
-            "--kubeconform",
-            default="kubeconform",
-            envvar="MODEL_GITOPS_KUBECONFORM",
-            show_default=True,
-            help="kubeconform binary.",
-        ),
-        click.option(
-            "--promtool",
-            default="promtool",
-            envvar="MODEL_GITOPS_PROMTOOL",
-            show_default=True,
-            help="promtool binary (checks the generated alert rules).",
-        ),
-        click.option(
-            "--schema-location",
-            "schema_locations",
-            multiple=True,
-            envvar="MODEL_GITOPS_SCHEMA_LOCATIONS",
-            help="kubeconform -schema-location (repeatable; env: space-separated). "
-            "Default: kubeconform's default and the public CRDs catalog.",
-        ),
-        click.option(
-            "--crd",
-            "crds",
-            multiple=True,
-            envvar="MODEL_GITOPS_CRDS",
-            help="CRD file or https URL to validate custom resources against "
-            "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD.",
-        ),
-        click.option(
-            "--kubernetes-version",
-            default="1.32.0",
-            show_default=True,
-            envvar="MODEL_GITOPS_KUBERNETES_VERSION",
-            help="Kubernetes version for schemas.",
-        ),
-        click.option(
-            "--cache-dir",
-            type=click.Path(path_type=Path),
-            envvar="MODEL_GITOPS_CACHE_DIR",
-            default=Path.home() / ".cache" / "model-gitops",
-            show_default="~/.cache/model-gitops",
-            help="Where downloaded CRDs, generated schemas and clones are kept.",
-        ),
-        click.option(
-            "--allow-prune",
-            is_flag=True,
-            help="Allow removing more than the environment's safety.max_removed_share of its "
-            "deployments (an empty registry answer is refused regardless).",
-        ),
-        click.option(
-            "--skip-artifact-check",
-            is_flag=True,
-            help="Do not read the MLmodel file of newly deployed versions before rendering.",
-        ),
-        click.option(
-            "--prometheus-url",
-            envvar="MODEL_GITOPS_PROMETHEUS_URL",
-            help="Prometheus base URL for canary/shadow gates (unset or unreachable: rollouts wait).",
-        ),
-        click.option(
-            "--now",
-            envvar="MODEL_GITOPS_NOW",
-            callback=_parse_now,
-            hidden=True,
-            help="A fixed clock for rollout timing (ISO 8601, e.g. 2026-01-05T09:00:00Z).",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+REPO = [
+    click.option(
+        "--repo",
+        default=".",
+        show_default=True,
+        envvar="MODEL_GITOPS_REPO",
+        help="GitOps repository: a working tree, or a path/URL to clone.",
+    ),
+    click.option(
+        "--rendered",
+        "rendered_dir",
+        default="rendered",
+        show_default=True,
+        help="Directory the manifests are written to, relative to the repository.",
+    ),
+]
+CACHE = [
+    click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path),
+        envvar="MODEL_GITOPS_CACHE_DIR",
+        default=Path.home() / ".cache" / "model-gitops",
+        show_default="~/.cache/model-gitops",
+        help="Where downloaded CRDs, generated schemas and clones are kept.",
+    ),
+]
+ENVIRONMENTS = [
+    click.option(
+        "--environments",
+        "environments_dir",
+        default="environments",
+        show_default=True,
+        help="Directory of <env>.yaml files, relative to the repository.",
+    ),
+]
+SELECT = [
+    click.option(
+        "-e", "--env", "only", multiple=True, help="Only this environment (repeatable). Default: all."
+    ),
+]
+REGISTRY = [
+    click.option(
+        "--tracking-uri",
+        envvar="MLFLOW_TRACKING_URI",
+        default="sqlite:///mlflow.db",
+        show_default="$MLFLOW_TRACKING_URI or sqlite:///mlflow.db",
+        help="MLflow tracking/registry URI (http(s)://... or sqlite:///path).",
+    ),
+]
+VALIDATION = [
+    click.option(
+        "--kubectl",
+        default="kubectl",
+        envvar="MODEL_GITOPS_KUBECTL",
+        show_default=True,
+        help="kubectl binary used for `kubectl kustomize`.",
+    ),
+    click.option(
+        "--kubeconform",
+        default="kubeconform",
+        envvar="MODEL_GITOPS_KUBECONFORM",
+        show_default=True,
+        help="kubeconform binary.",
+    ),
+    click.option(
+        "--promtool",
+        default="promtool",
+        envvar="MODEL_GITOPS_PROMTOOL",
+        show_default=True,
+        help="promtool binary (checks the generated alert rules).",
+    ),
+    click.option(
+        "--schema-location",
+        "schema_locations",
+        multiple=True,
+        envvar="MODEL_GITOPS_SCHEMA_LOCATIONS",
+        help="kubeconform -schema-location (repeatable; env: space-separated). "
+        "Default: kubeconform's default and the public CRDs catalog.",
+    ),
+    click.option(
+        "--crd",
+        "crds",
+        multiple=True,
+        envvar="MODEL_GITOPS_CRDS",
+        help="CRD file or https URL to validate custom resources against "
+        "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD.",
+    ),
+    click.option(
+        "--kubernetes-version",
+        default="1.32.0",
+        show_default=True,
+        envvar="MODEL_GITOPS_KUBERNETES_VERSION",
+        help="Kubernetes version for schemas.",
+    ),
+]
+ARGOCD = [
+    click.option(
+        "--repo-url",
+        envvar="MODEL_GITOPS_REPO_URL",
+        help="Repository URL Argo CD reads rendered/ from. Default: the URL of the push remote "
+        "(origin); with neither, rendered/argocd is not generated.",
+    ),
+    click.option(
+        "--target-revision",
+        default="HEAD",
+        show_default=True,
+        envvar="MODEL_GITOPS_TARGET_REVISION",
+        help="Revision (branch, tag, commit) the Argo CD Applications track.",
+    ),
+]
+GUARDS = [
+    click.option(
+        "--allow-prune",
+        is_flag=True,
+        help="Allow removing more than the environment's safety.max_removed_share of its "
+        "deployments (an empty registry answer is refused regardless).",
+    ),
+    click.option(
+        "--skip-artifact-check",
+        is_flag=True,
+        help="Do not read the MLmodel file of newly deployed versions before rendering.",
+    ),
+]
+PROMETHEUS = [
+    click.option(
+        "--prometheus-url",
+        envvar="MODEL_GITOPS_PROMETHEUS_URL",
+        help="Prometheus base URL for canary/shadow gates (unset or unreachable: rollouts wait).",
+    ),
+]
+CLOCK = [
+    click.option(
+        "--now",
+        envvar="MODEL_GITOPS_NOW",
+        callback=_parse_now,
+        help="The time rollout steps are timed against (ISO 8601, e.g. 2026-01-05T09:00:00Z). "
+        "Default: the real clock.",
+    ),
+]
+REMOTE = [
+    click.option(
+        "--remote",
+        default="origin",
+        show_default=True,
+        help="Remote to push to; its URL is the repository Argo CD reads unless --repo-url is given.",
+    ),
+]
+COMMIT = [
+    click.option(
+        "--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's."
+    ),
+    click.option("--push", is_flag=True, help="Push the commit to the remote."),
+    click.option("--branch", help="Branch to push to. Default: the current branch."),
+]
+GROUPS = [REPO, CACHE, ENVIRONMENTS, SELECT, REGISTRY, VALIDATION, ARGOCD, REMOTE, GUARDS, PROMETHEUS, CLOCK]
+GROUPS += [COMMIT]
+# What a run plans with; `webhook serve` adds --remote itself, the others add REMOTE.
+PLANNING = [REPO, ENVIRONMENTS, SELECT, REGISTRY, VALIDATION, CACHE, ARGOCD, GUARDS, PROMETHEUS, CLOCK]
+
+
+def with_options(*groups: list[Any]) -> Decorator:
+    """Put the options of `groups` on a command, in the order given."""
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed([option for group in groups for option in group]):
+            command = option(command)
+        return command
+
+    return apply
+
+
+common_options = with_options(*PLANNING)  # `webhook serve`: what a sync plans with
+
+
+def _destinations(decorate: Decorator) -> set[str]:
+    """The parameter names the options of `decorate` are passed as."""
+    probe = decorate(lambda **_: None)
+    return {param.name for param in probe.__click_params__ if param.name}  # type: ignore[attr-defined]
+
+
+KNOWN = _destinations(with_options(*GROUPS)) | _destinations(delivery_options)
 
 
 def build_settings(**values: Any) -> Settings:
     """The run's settings from the parsed options (and their environment variables)."""
-    cache = values["cache_dir"]
-    locations = [w for item in values["schema_locations"] for w in _split(item)]
-    crds = [w for item in values["crds"] for w in _split(item)]
-    validation = ValidationSettings(
-        kubectl=values["kubectl"],
-        kubeconform=values["kubeconform"],
-        kubernetes_version=values["kubernetes_version"],
-        schema_locations=locations or [DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
-        crds=crds or [target.crd for target in targets.TARGETS.values()],
-        cache_dir=cache,
-        promtool=values.get("promtool", "promtool"),
-    )
-    rendered = Path(values["rendered_dir"])
-    if rendered.is_absolute() or ".." in rendered.parts or not rendered.parts:
+    unknown = sorted(set(values) - KNOWN)
+    if unknown:
+        raise TypeError(f"options no settings read: {', '.join(unknown)}")
+    defaults = Settings()
+    cache = values.get("cache_dir", defaults.cache_dir)
+    rendered = values.get("rendered_dir", defaults.rendered_dir)
+    if Path(rendered).is_absolute() or ".." in Path(rendered).parts or not Path(rendered).parts:
         raise ConfigError(
-            f"--rendered {values['rendered_dir']!r} must be a subdirectory of the repository",
+            f"--rendered {rendered!r} must be a subdirectory of the repository",
             "model-gitops owns that directory and resets it to the last commit before each sync",
         )
     return Settings(
-        repo=values["repo"],
-        environments_dir=values["environments_dir"],
-        rendered_dir=values["rendered_dir"],
-        tracking_uri=values["tracking_uri"],
-        only=list(values["only"]),
-        validation=validation,
+        repo=values.get("repo", defaults.repo),
+        environments_dir=values.get("environments_dir", defaults.environments_dir),
+        rendered_dir=rendered,
+        tracking_uri=values.get("tracking_uri", defaults.tracking_uri),
+        only=list(values.get("only", ())),
+        validation=_validation(values, cache),
         author=values.get("author"),
         push=values.get("push", False),
-        remote=values.get("remote", "origin"),
+        remote=values.get("remote", defaults.remote),
         branch=values.get("branch"),
         cache_dir=cache,
         delivery=delivery_settings(values),
@@ -202,4 +258,19 @@ def build_settings(**values: Any) -> Settings:
         now=values.get("now"),
         argocd_repo_url=values.get("repo_url"),
         argocd_revision=values.get("target_revision") or "HEAD",
+    )
+
+
+def _validation(values: dict[str, Any], cache: Path) -> ValidationSettings:
+    defaults = ValidationSettings()
+    locations = [w for item in values.get("schema_locations", ()) for w in _split(item)]
+    crds = [w for item in values.get("crds", ()) for w in _split(item)]
+    return ValidationSettings(
+        kubectl=values.get("kubectl", defaults.kubectl),
+        kubeconform=values.get("kubeconform", defaults.kubeconform),
+        kubernetes_version=values.get("kubernetes_version", defaults.kubernetes_version),
+        schema_locations=locations or [DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
+        crds=crds or [target.crd for target in targets.TARGETS.values()],
+        cache_dir=cache,
+        promtool=values.get("promtool", defaults.promtool),
     )

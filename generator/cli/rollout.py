@@ -6,19 +6,14 @@ from typing import Any
 
 import click
 
-from generator.app import holds
-from generator.cli.options import build_settings, common_options
+from generator.app.job import holds
+from generator.cli.options import CACHE, COMMIT, REMOTE, REPO, SELECT, build_settings, with_options
+from generator.printable import printable
 
 
 @click.command("release-hold")
-@common_options
 @click.argument("model")
-@click.option(
-    "--author", envvar="MODEL_GITOPS_GIT_AUTHOR", help="Commit author, 'Name <email>'. Default: Git's."
-)
-@click.option("--push", is_flag=True, help="Push the commit to the remote.")
-@click.option("--remote", default="origin", show_default=True, help="Remote to push to.")
-@click.option("--branch", help="Branch to push to. Default: the current branch.")
+@with_options(REPO, SELECT, CACHE, REMOTE, COMMIT)
 def release_hold(model: str, **options: Any) -> None:
     """Clear MODEL's hold so the next sync tries its candidate again.
 
@@ -31,7 +26,7 @@ def release_hold(model: str, **options: Any) -> None:
     settings = build_settings(**options)
     result = holds.release(settings, model)
     for env, version in result.released:
-        click.echo(f"{env}: released {model} {version}")
+        click.echo(printable(f"{env}: released {model} {version}"))
     if result.commit:
         click.echo(f"committed {result.commit[:12]}")
         if result.pushed:

@@ -12,6 +12,7 @@ import click
 
 from generator.config.settings import Settings
 from generator.delivery import flow
+from generator.printable import printable
 from generator.report import escape, markdown, plain
 
 
@@ -63,11 +64,11 @@ def show_delivery(settings: Settings, result: Any) -> None:
         if delivered.attempts > 1:
             click.echo(retried(result))
         for outcome in delivered.pull_requests:
-            click.echo(outcome.describe())
+            click.echo(printable(outcome.describe()))
         if delivered.tagged:
             click.echo(f"tagged {delivered.tagged} model version(s) in MLflow")
         for warning in delivered.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(f"warning: {printable(warning)}", err=True)
     target = settings.delivery.summary_file
     if target is not None:
         text = plan_markdown(settings, result.computed) + "\n" + delivery_markdown(result)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
@@ -16,7 +16,7 @@ from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
-from generator.config.strategy import Strategy
+from generator.config.strategy import Strategy, merged
 
 
 class ModelSelection(Strict):
@@ -89,6 +89,23 @@ class EnvironmentConfig(Strict):
         if "seldon" in info.data:  # otherwise `seldon` itself was refused
             check_override_images(info.data["seldon"], overrides)
         return overrides
+
+    @model_validator(mode="after")
+    def _overrides_combine(self) -> EnvironmentConfig:
+        """Each override, merged with the environment's settings, is valid (checked once, here)."""
+        for model, override in self.overrides.items():
+            try:
+                merged(self.strategy, override.strategy)
+                self.seldon_for(model)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                reason = str(first["msg"]).removeprefix("Value error, ")
+                raise ValueError(
+                    f"overrides.{model} combined with the environment's settings: "
+                    f"{where + ': ' if where else ''}{reason}"
+                ) from None
+        return self
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""

@@ -11,17 +11,37 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
-from generator.config.base import Strict
+from generator.config.base import HTTP_URL, HTTPS_URL, Strict, described
 
-DURATION = r"^([0-9]+(ms|s|m|h|d|w|y))+$"
+DURATION = described(
+    r"^([0-9]+(ms|s|m|h|d|w|y))+$",
+    "must be a Prometheus duration: whole numbers with units ms, s, m, h, d, w or y, e.g. 5m or 1h30m",
+)
 LABEL_PREFIX = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
 LABEL_NAME = rf"^{LABEL_PREFIX}[A-Za-z0-9]([-A-Za-z0-9_.]{{0,61}}[A-Za-z0-9])?$"
-LABEL_VALUE = r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$"
+LABEL_VALUE = described(
+    r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$",
+    "must be a Kubernetes label value: letters, digits, '-', '_' and '.', starting and ending with "
+    "a letter or digit, at most 63 characters",
+)
 PRODUCTION = "prod"
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+MAX_DURATION_SECONDS = 366 * 86400
 
-Duration = Annotated[str, Field(pattern=DURATION)]
+
+def _bounded(value: str) -> str:
+    """A Prometheus duration of at most a year (longer ones overflow Prometheus or mean a typo)."""
+    parts = re.findall(r"([0-9]+)(ms|s|m|h|d|w|y)", value)
+    if any(len(number) > 12 for number, _ in parts) or (
+        sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts) > MAX_DURATION_SECONDS
+    ):
+        raise ValueError("must be at most a year (e.g. 365d)")
+    return value
+
+
+Duration = Annotated[str, Field(pattern=DURATION), AfterValidator(_bounded)]
 LabelValue = Annotated[str, Field(pattern=LABEL_VALUE)]
 
 
@@ -61,7 +81,7 @@ class DashboardSettings(Strict):
     enabled: bool = True
     delivery: Literal["configmap", "grafana-operator"] = "configmap"
     folder: str | None = Field(default=None, min_length=1, max_length=140)
-    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    url: str | None = Field(default=None, pattern=HTTP_URL)
     instance_selector: dict[str, LabelValue] = {"dashboards": "grafana"}
 
     @field_validator("instance_selector")
@@ -96,7 +116,7 @@ class ArgoCDSettings(Strict):
     sync: Literal["automated", "manual"] | None = None
     prune: bool = True
     self_heal: bool = True
-    destination_server: str = Field(default="https://kubernetes.default.svc", pattern=r"^https://[^\s]+$")
+    destination_server: str = Field(default="https://kubernetes.default.svc", pattern=HTTPS_URL)
 
     def sync_mode(self, environment: str) -> str:
         """`automated` or `manual`: as set, else manual for `prod` and automated elsewhere."""

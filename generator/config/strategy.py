@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 DURATION = re.compile(r"^(?P<value>[0-9]+)(?P<unit>s|m|h)$")
 UNITS = {"s": 1, "m": 60, "h": 3600}
 STRATEGIES = ("replace", "canary", "ab", "shadow")
+MAX_SECONDS = 30 * 86400  # a rollout step or gate window longer than 30 days is a typo
 
 
 def seconds(duration: str) -> int:
@@ -33,12 +34,17 @@ def seconds(duration: str) -> int:
     match = DURATION.match(duration)
     if match is None:
         raise ValueError(f"{duration!r} is not a duration like 30s, 10m or 1h")
+    if len(match.group("value")) > 9:
+        raise ValueError("must be at most 720h (30 days)")
     return int(match.group("value")) * UNITS[match.group("unit")]
 
 
 def _duration(value: str) -> str:
+    """A duration between 1s and 30 days (720h): longer ones overflow the rollout clock."""
     if seconds(value) <= 0:
         raise ValueError("must be longer than 0s")
+    if seconds(value) > MAX_SECONDS:
+        raise ValueError("must be at most 720h (30 days)")
     return value
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from dataclasses import dataclass
 
@@ -9,6 +11,8 @@ from generator.errors import GitError, redact
 from generator.printable import printable
 
 DEFAULT_IDENTITY = ("model-gitops", "model-gitops@users.noreply.localhost")
+LOG = logging.getLogger("model_gitops.git")
+_NOTED: set[str] = set()
 
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
@@ -44,14 +48,37 @@ def _git():  # type: ignore[no-untyped-def]
 
 
 def _committer_fallback(repo) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Use the repository's identity if it has one, else a neutral model-gitops identity."""
+    """Use the configured identity (Git config or GIT_AUTHOR_*/GIT_COMMITTER_*), else model-gitops's."""
     reader = repo.config_reader()
     environment = {}
-    if not reader.has_option("user", "name"):
-        environment["GIT_AUTHOR_NAME"] = environment["GIT_COMMITTER_NAME"] = DEFAULT_IDENTITY[0]
-    if not reader.has_option("user", "email"):
-        environment["GIT_AUTHOR_EMAIL"] = environment["GIT_COMMITTER_EMAIL"] = DEFAULT_IDENTITY[1]
+    for key, default in (("name", DEFAULT_IDENTITY[0]), ("email", DEFAULT_IDENTITY[1])):
+        if reader.has_option("user", key):
+            continue
+        for variable in (f"GIT_AUTHOR_{key.upper()}", f"GIT_COMMITTER_{key.upper()}"):
+            if not os.environ.get(variable):  # an identity in the environment is configured too
+                environment[variable] = default
     return environment
+
+
+def _note_identity(repo) -> None:  # type: ignore[no-untyped-def]
+    """Say (once per repository) which identity the last commit got because Git had none."""
+    commit = repo.head.commit
+    used = []
+    for role, actor in (("author", commit.author), ("committer", commit.committer)):
+        if actor.name == DEFAULT_IDENTITY[0] or actor.email == DEFAULT_IDENTITY[1]:
+            used.append((role, f"{actor.name} <{actor.email}>"))
+    if not used or str(repo.working_tree_dir) in _NOTED:
+        return
+    _NOTED.add(str(repo.working_tree_dir))
+    if len({text for _, text in used}) == 1:
+        shown = f"{' and '.join(role for role, _ in used)} {used[0][1]}"
+    else:
+        shown = ", ".join(f"{role} {text}" for role, text in used)
+    LOG.warning(
+        "no Git identity configured (user.name, user.email): committed as %s; "
+        "set them with `git config` or pass --author and --committer",
+        shown,
+    )
 
 
 def _stderr(exc: Exception) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import GitError, redact
-from generator.gitrepo.base import Identity, _committer_fallback, _git, _stderr
+from generator.gitrepo.base import Identity, _committer_fallback, _git, _note_identity, _stderr
 from generator.gitrepo.status import conversions
 
 
@@ -59,7 +59,8 @@ def commit_paths(  # type: ignore[no-untyped-def]
         if not repo.git.diff("--cached", "--name-only", "--", *paths).strip():
             return None
         _refuse_conversions(repo, paths)
-        environment = _committer_fallback(repo)
+        fallback = _committer_fallback(repo)
+        environment = dict(fallback)
         if committer is not None:
             environment.update(GIT_COMMITTER_NAME=committer.name, GIT_COMMITTER_EMAIL=committer.email)
         # The message goes in a file: one line per change outgrows an argument (128 KiB) at scale.
@@ -71,6 +72,8 @@ def commit_paths(  # type: ignore[no-untyped-def]
                 args.append(f"--author={author.text}")
             with repo.git.custom_environment(**environment):
                 repo.git.commit(*args, "--", *paths)
+        if fallback:
+            _note_identity(repo)
         return str(repo.head.commit.hexsha)
     except git.GitCommandError as exc:
         raise GitError("git commit failed", _stderr(exc)) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from generator import yamlio
+from generator import timing, yamlio
 from generator.errors import shorten
 
 REQUIRED_FLAVOR = {
@@ -25,7 +25,8 @@ REQUIRED_FLAVOR = {
 def check_model_files(tracking_uri: str, locations: dict[str, set[str]]) -> dict[str, str]:
     """`{storage uri: {implementation, ...}}` -> `{storage uri: problem}` for the ones that fail."""
     problems = {}
-    for uri, implementations in sorted(locations.items()):
+    for done, (uri, implementations) in enumerate(sorted(locations.items())):
+        timing.progress("artifacts", done, len(locations))
         flavors, problem = _flavors(tracking_uri, uri)
         if problem:
             problems[uri] = problem

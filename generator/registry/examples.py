@@ -13,6 +13,8 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 
+from generator import timing
+
 
 @dataclass(frozen=True)
 class ExampleModel:
@@ -58,8 +60,11 @@ def _seed(mlflow, tracking_uri: str, models: list[ExampleModel], artifact_locati
     experiment = _experiment(client, "model-gitops-examples", artifact_location)
     features = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     labels = np.array([0, 1, 1, 0])
+    total, done = sum(model.versions for model in models), 0
     for model in models:
         for number in range(1, model.versions + 1):
+            timing.progress("examples", done, total)
+            done += 1
             with mlflow.start_run(experiment_id=experiment, run_name=f"{model.name}-v{number}"):
                 mlflow.log_metric(model.metric, round(0.80 + 0.01 * number, 4))
                 estimator = LogisticRegression().fit(features, labels)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
+from generator.registry.connection import announce_retries, check_reachable
 
 T = TypeVar("T")
 PAGE = 1000
@@ -65,6 +66,8 @@ class RegistryReader:
 
     def __init__(self, tracking_uri: str) -> None:
         _check_local_store(tracking_uri)
+        check_reachable(tracking_uri)  # refused: fail now, not after the client's retries
+        announce_retries()
         for variable, value in _QUIET_RETRIES.items():
             os.environ.setdefault(variable, value)
             if not os.environ[variable].strip().isdigit():

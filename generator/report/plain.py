@@ -10,10 +10,15 @@ import difflib
 
 from generator.model import CurrentState
 from generator.plan.planner import Change, Plan
+from generator.plan.rollout_state import State
+from generator.printable import printable
 
 SYMBOLS = {"deploy": "+", "update": "~", "remove": "-", "reject": "!", "config": "~"}
 SYMBOLS |= {kind: "~" for kind in ("start", "restart", "advance", "promote", "abort", "release")}
 SYMBOLS |= {"rollback": "!", "hold": "!", "wait": "="}  # rollouts (generator.plan.rollout)
+# What a commit's subject names when it holds several changes: the first kind in this order.
+IMPORTANCE: tuple[str, ...] = ("rollback", "hold", "promote", "start", "restart", "advance", "abort")
+IMPORTANCE += ("release", "deploy", "update", "config", "remove")
 
 
 def changed_directories(touched: list[str]) -> set[tuple[str, str]]:
@@ -34,9 +39,12 @@ def all_changes(plan: Plan, touched: list[str]) -> list[Change]:
 
 
 def describe(change: Change) -> str:
+    """One line for a change; registry text (names, reasons) made safe to print."""
     if change.kind == "config":
-        return f"update({change.environment}): {change.model} {change.to_version} (manifest settings)"
-    return change.describe()
+        return printable(
+            f"update({change.environment}): {change.model} {change.to_version} (manifest settings)"
+        )
+    return printable(change.describe())
 
 
 def plan_text(plan: Plan, touched: list[str]) -> str:
@@ -51,19 +59,26 @@ def plan_text(plan: Plan, touched: list[str]) -> str:
             continue
         lines.append(f"{env_name}:")
         lines += [f"  {SYMBOLS[c.kind]} {describe(c).split(': ', 1)[1]}" for c in [*env_changes, *waits]]
-        lines += [f"  ! {c.model}: {c.reason}" for c in rejections]
-    lines += [f"warning: {warning}" for warning in plan.warnings]
+        lines += [f"  ! {printable(c.model)}: {printable(c.reason)}" for c in rejections]
+    lines += [f"warning: {printable(warning)}" for warning in plan.warnings]
     return "\n".join(lines)
 
 
 def commit_message(plan: Plan, touched: list[str]) -> str:
+    """The subject names the most important change (see IMPORTANCE); the body lists them all."""
     changes = all_changes(plan, touched)
     body = [describe(c) for c in changes] or ["re-render manifests"]
     if len(body) == 1:
         return body[0] + "\n"
     environments = sorted({c.environment for c in changes})
-    subject = f"model-gitops: {len(changes)} changes in {', '.join(environments)}"
+    first = min(changes, key=_importance)
+    more = len(changes) - 1
+    subject = f"{describe(first)} (+{more} more change{'s' * (more > 1)} in {', '.join(environments)})"
     return subject + "\n\n" + "\n".join(body) + "\n"
+
+
+def _importance(change: Change) -> int:
+    return IMPORTANCE.index(change.kind) if change.kind in IMPORTANCE else len(IMPORTANCE)
 
 
 def file_diff(before: dict[str, bytes], after: dict[str, bytes], paths: list[str]) -> str:
@@ -77,20 +92,36 @@ def file_diff(before: dict[str, bytes], after: dict[str, bytes], paths: list[str
 
 
 def status_table(current: CurrentState, environments: list[str], pending: dict[tuple[str, str], str]) -> str:
-    """Model x environment -> deployed version (and the alias target when it differs)."""
+    """Model x environment -> deployed version (and the alias target when it differs).
+
+    A candidate held after a failed gate is not a pending move: its cell reads `7 (8 held)` and
+    the hold's reason follows the table, with how to release it.
+    """
     models = sorted({m for env in current.deployed.values() for m in env} | {m for _, m in pending})
     header = ["MODEL", *environments]
     rows = [header]
+    holds = []
     for model in models:
-        row = [model]
+        row = [printable(model)]
         for env in environments:
             deployed = current.deployed.get(env, {}).get(model)
+            state = State.of(deployed)
             cell = deployed.version if deployed else "-"
             wanted = pending.get((env, model))
-            if wanted is not None and wanted != cell:
+            if state.hold and wanted in (None, state.hold):
+                cell = f"{cell} ({state.hold} held)"
+                holds.append(_hold_line(env, model, state))
+            elif wanted is not None and wanted != cell:
                 cell = f"{cell} -> {wanted}"
-            row.append(cell)
+            row.append(printable(cell))
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
-    return "\n".join(line.rstrip() for line in lines)
+    return "\n".join([*(line.rstrip() for line in lines), *holds])
+
+
+def _hold_line(env: str, model: str, state: State) -> str:
+    reason = state.hold_reason or "no reason recorded"
+    return printable(
+        f"held: {env}/{model} {state.hold}: {reason}; `model-gitops release-hold {model}` tries it again"
+    )

@@ -10,6 +10,7 @@ from generator.model import CurrentState, Snapshot
 from generator.model.readings import Reading, Readings
 from generator.plan.gates import milliseconds, number, percent
 from generator.plan.rollout_state import ROLES, State
+from generator.printable import printable
 
 HEADER = ["ENV", "MODEL", "PREDICTOR", "VERSION", "TRAFFIC", "REQ/S", "ERRORS", "P95", "OFFLINE", "STEP"]
 
@@ -40,11 +41,11 @@ def rollout_table(rows: list[list[str]], readings: Readings) -> str:
     """Aligned text of `rollout_rows` (empty when no rollout runs), with Prometheus's warning."""
     if not rows:
         return ""
-    table = [HEADER, *rows]
+    table = [HEADER, *([printable(cell) for cell in row] for row in rows)]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
     if readings.unavailable:
-        lines.append(f"warning: {readings.unavailable}")
+        lines.append(f"warning: {printable(readings.unavailable)}")
     return "\n".join(lines)
 
 

@@ -18,8 +18,9 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from generator import targets, yamlio
+from generator import targets, timing, yamlio
 from generator.config.settings import ValidationSettings
 from generator.model.layout import ARGOCD_DIR
 from generator.printable import shown
@@ -53,7 +54,7 @@ def validate_tree(
         checks: list[str] = []
         outputs: list[Path] = []
         for env in environments:
-            built = [(build, future.result()) for build, future in running if build.env == env]
+            built = [(build, _done(future, running)) for build, future in running if build.env == env]
             build_problems += [result for _, result in built if isinstance(result, str)]
             env_outputs = [(build, result) for build, result in built if isinstance(result, Path)]
             outputs += [output for _, output in env_outputs]
@@ -90,6 +91,13 @@ def _unreadable(exc: Exception) -> str:
     if isinstance(exc, RecursionError):
         return "YAML nested too deeply for the reader (thousands of levels)"
     return f"not valid YAML ({_first_lines(str(exc), 1)})"
+
+
+def _done(future: Any, running: list[tuple[scope.Build, Any]]) -> Path | str:
+    """The build's result, once done; shows how many of the run's builds are done so far."""
+    result = future.result()
+    timing.progress("validate", sum(1 for _, f in running if f.done()), len(running))
+    return result
 
 
 def _argocd_patches(root: Path) -> list[Path]:

@@ -40,6 +40,21 @@ def test_every_command_has_help() -> None:
         assert result.code == 0 and "Usage: model-gitops" in result.out and len(result.out) > 200
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--detailed-exitcode", "--no-such-option"],
+        ["validate", "--tracking-uri", "sqlite:///x.db"],  # validate reads no registry
+        ["plan", "--now", "yesterday"],
+    ],
+)
+def test_a_bad_option_exits_1_never_2(args: list[str]) -> None:
+    """2 means "changes pending" to `plan --detailed-exitcode`: a typo must not look like it."""
+    result = invoke(args)
+    assert result.code == 1
+    assert "Error:" in result.err and "Traceback" not in result.err
+
+
 def test_schema_is_json_schema_of_the_config() -> None:
     result = invoke(["schema"])
     schema = json.loads(result.out)
@@ -68,7 +83,8 @@ def test_unreachable_mlflow_is_one_clear_line_without_credentials(gitops: Gitops
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"error: MLflow at http://***@127.0.0.1:{port} refused the connection: is the server running?"
+        f"error: MLflow at http://***@127.0.0.1:{port} refused the connection: is the server running? "
+        "(start it, or fix --tracking-uri / MLFLOW_TRACKING_URI)"
     )
     assert "s3cret" not in result.stdout + result.stderr
 
@@ -115,3 +131,30 @@ def test_plan_detailed_exitcode_and_status(
     assert status.code == 0, status.err
     assert status.out.splitlines()[0].split() == ["MODEL", "dev"]
     assert f"{prefix}-a  1 -> 2" in status.out
+
+
+def test_plan_exits_like_sync_when_a_model_would_be_refused(
+    gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path
+) -> None:
+    """Exit 1 wins over --detailed-exitcode's 2; without a refusal, changes are 2 again."""
+    prefix = registry.unique("refused")
+    registry.create(f"{prefix}-a", 1, {"dev": 1})
+    missing = f"runs:/{registry.run_id}/nothing-here"  # the run has no MLmodel file there
+    registry.create(f"{prefix}-b", 1, {"dev": 1}, source=missing)
+    gitops.write_environment("dev", environment("dev", "models-dev", prefix))
+    args = ["--tracking-uri", registry.url, "--cache-dir", str(cache_dir)]
+
+    planned = invoke(["plan", "--detailed-exitcode", *args], cwd=gitops.worktree)
+    assert planned.code == 1, planned.out + planned.err
+    assert f"+ {prefix}-a 1" in planned.out
+    assert f"! {prefix}-b: " in planned.out and "nothing-here" in planned.out, planned.out
+    assert planned.err == "error: 1 model(s) could not be delivered (see above)\n"
+
+    registry.delete_alias(f"{prefix}-b", "dev")
+    fixed = invoke(["plan", "--detailed-exitcode", *args], cwd=gitops.worktree)
+    assert (fixed.code, fixed.err) == (2, "")
+
+    registry.set_alias(f"{prefix}-b", "dev", 1)
+    synced = invoke(["sync", *args], cwd=gitops.worktree)
+    assert synced.code == planned.code == 1
+    assert synced.err == planned.err

@@ -126,3 +126,36 @@ def test_a_bad_message_template_is_a_one_line_error(
         "use {subject}, {body}, {changes}, {environments}, {count}"
     )
     assert gitops.remote_log() == ["environment dev", "init"]
+
+
+NO_IDENTITY = {
+    "GIT_AUTHOR_NAME": "",
+    "GIT_AUTHOR_EMAIL": "",
+    "GIT_COMMITTER_NAME": "",
+    "GIT_COMMITTER_EMAIL": "",
+}
+
+
+def test_a_commit_without_a_configured_identity_says_which_it_used(
+    gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path, tmp_path: Path
+) -> None:
+    prefix = registry.unique("anonymous")
+    registry.create(f"{prefix}-m", 1, {"dev": 1})
+    gitops.write_environment("dev", environment("dev", "models-dev", prefix))
+    git(gitops.worktree, "config", "--unset", "user.name")
+    git(gitops.worktree, "config", "--unset", "user.email")
+    home = tmp_path / "home"  # no ~/.gitconfig either
+    home.mkdir()
+    env = {**NO_IDENTITY, "HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+    result = invoke(
+        ["sync", "--tracking-uri", registry.url, "--cache-dir", str(cache_dir)], gitops.worktree, env
+    )
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        "warning: no Git identity configured (user.name, user.email): committed as author and committer "
+        "model-gitops <model-gitops@users.noreply.localhost>; set them with `git config` or pass --author "
+        "and --committer"
+    ]
+    identity = "model-gitops <model-gitops@users.noreply.localhost>"
+    shown = git(gitops.worktree, "log", "-1", "--format=%an <%ae>|%cn <%ce>").strip()
+    assert shown == f"{identity}|{identity}"

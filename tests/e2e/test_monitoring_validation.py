@@ -188,6 +188,6 @@ def test_sync_writes_monitoring_and_argocd_for_origin(
     application = gitops.remote_show("rendered/argocd/application-prod.yaml")
     assert "repoURL: https://git.example.com/r.git" in application and "secret" not in application
 
-    checked = invoke(["validate", *common], cwd=gitops.worktree)
+    checked = invoke(["validate", "--cache-dir", str(cache_dir)], cwd=gitops.worktree)
     assert checked.code == 0, checked.err
     assert "argocd" in checked.out

@@ -12,7 +12,7 @@ from tests.support.cli import invoke
 from tests.support.gitops import GitopsRepo
 from tests.support.proxy import FaultProxy
 from tests.support.registry import TestRegistry
-from tests.support.servers import mlflow_server
+from tests.support.servers import free_port, mlflow_server
 
 pytestmark = pytest.mark.e2e
 FAST_RETRIES = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
@@ -39,6 +39,11 @@ def test_transient_5xx_answers_are_retried(
         result = sync_via(proxy.url, gitops, cache_dir)
     assert result.code == 0, result.err
     assert f"rendered/dev/{prefix}-a/seldondeployment.yaml" in gitops.remote_files()
+    said = result.err.strip().splitlines()
+    assert len(said) == 2, result.err  # each retry says so on stderr
+    assert said[0].startswith("warning: MLflow request /api/2.0/mlflow/")
+    assert said[0].endswith(" failed (HTTP 500); retrying (1 of 2)")
+    assert said[1].endswith(" failed (HTTP 500); retrying (2 of 2)")
 
 
 def test_persistent_5xx_stops_the_run_and_commits_nothing(
@@ -50,11 +55,26 @@ def test_persistent_5xx_stops_the_run_and_commits_nothing(
         proxy.fail_after = 1  # the first page succeeds, every later request fails: a partial answer
         result = sync_via(proxy.url, gitops, cache_dir)
     assert result.code == 1
-    assert result.err.startswith(f"error: MLflow at {proxy.url} failed with HTTP 500 after retries")
-    assert result.err.strip().endswith("retry later or check the server logs")
-    assert len(result.err.strip().splitlines()) == 1
+    *retries, error = result.err.strip().splitlines()
+    assert error.startswith(f"error: MLflow at {proxy.url} failed with HTTP 500 after retries")
+    assert error.endswith("retry later or check the server logs") and len(retries) == 2
+    assert all(line.startswith("warning: MLflow request ") and "retrying" in line for line in retries)
     assert gitops.remote_log() == commits
     assert not (gitops.worktree / "rendered").exists()
+
+
+def test_a_refused_connection_fails_at_once_in_one_line(gitops: GitopsRepo, cache_dir: Path) -> None:
+    """Nothing listens: one line naming the URI and what to do, before any request is retried."""
+    gitops.write_environment("dev", "namespace: models-dev\nalias: dev\n")
+    url = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    result = invoke(["plan", "--tracking-uri", url, "--cache-dir", str(cache_dir)], cwd=gitops.worktree)
+    print(f"refused connection reported in {time.monotonic() - started:.2f} s")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"error: MLflow at {url} refused the connection: is the server running? "
+        "(start it, or fix --tracking-uri / MLFLOW_TRACKING_URI)"
+    ]
 
 
 def test_a_hanging_server_times_out_with_a_clear_message(
@@ -87,7 +107,10 @@ def test_server_stopped_and_restarted_mid_life(gitops: GitopsRepo, tmp_path: Pat
     commits = gitops.remote_log()
     down = sync_via(url, gitops, cache_dir)
     assert down.code == 1
-    assert down.err.strip() == f"error: MLflow at {url} refused the connection: is the server running?"
+    assert down.err.strip() == (
+        f"error: MLflow at {url} refused the connection: is the server running? "
+        "(start it, or fix --tracking-uri / MLFLOW_TRACKING_URI)"
+    )
     assert gitops.remote_log() == commits
 
     server, url = mlflow_server(workdir)

@@ -85,7 +85,9 @@ class Cli:
 
     def __call__(self, command: str, at: timedelta, *extra: str) -> Result:
         args = [command, "--tracking-uri", self.registry.url, "--cache-dir", str(self.cache)]
-        args += ["--prometheus-url", self.prometheus_url, "--now", (T0 + at).isoformat(), *extra]
+        args += ["--prometheus-url", self.prometheus_url, *extra]
+        if command != "status":  # status reads no clock: it shows what Git and Prometheus say now
+            args += ["--now", (T0 + at).isoformat()]
         if command == "sync":
             args.append("--push")
         result = invoke(args, cwd=self.gitops.worktree)

@@ -73,7 +73,9 @@ def test_sigkill_at_any_moment_leaves_old_or_new_state_and_the_next_run_converge
     assert all(state in (old, new) for state in seen)
     assert git(gitops.worktree, "status", "--porcelain", "--", "rendered") == ""
     subjects = git(gitops.worktree, "log", "--format=%s").splitlines()
-    assert len(subjects) == commits_before + 1 and subjects[0] == "model-gitops: 4 changes in dev"
+    assert len(subjects) == commits_before + 1 and subjects[0] == (
+        f"deploy(dev): {prefix}-0 1 -> 2 (+3 more changes in dev)"
+    )
 
 
 def test_mass_removal_needs_allow_prune(registry: TestRegistry, gitops: GitopsRepo, cache_dir: Path) -> None:

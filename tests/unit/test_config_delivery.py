@@ -39,10 +39,10 @@ def test_pull_request_settings() -> None:
         ("merge", "delivery.mode: Input should be 'commit' or 'pull-request'"),
         (
             "{mode: pull-request, branch: 'a..b'}",
-            "delivery.branch: Value error, 'a..b' is not a valid Git branch",
+            "delivery.branch: 'a..b' is not a valid Git branch",
         ),
         ("{mode: pull-request, branch: 'x y'}", "is not a valid Git branch name"),
-        ("{mode: pull-request, labels: ['']}", "delivery.labels: Value error, entries must not be empty"),
+        ("{mode: pull-request, labels: ['']}", "delivery.labels: entries must not be empty"),
         ("{mode: pull-request, reviewer: [a]}", "delivery.reviewer: unknown key"),
     ],
 )

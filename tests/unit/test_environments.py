@@ -43,7 +43,7 @@ def test_include_and_exclude_globs() -> None:
 
 BAD_FILES = [
     ("alias: dev\n", "prod.yaml: namespace: Field required"),
-    ("namespace: Models\nalias: dev\n", "prod.yaml: namespace: String should match pattern"),
+    ("namespace: Models\nalias: dev\n", "prod.yaml: namespace: must be a DNS label"),
     ("namespace: m\nalias: dev\nreplicas: 2\n", "prod.yaml: replicas: unknown key"),
     (
         "namespace: m\nalias: dev\nseldon: {replicas: 0}\n",
@@ -59,7 +59,7 @@ BAD_FILES = [
     ),
     (
         "namespace: m\nalias: dev\nseldon: {resources: {requests: {cpu: lots}}}\n",
-        "prod.yaml: seldon.resources.requests.cpu: String should match pattern",
+        "prod.yaml: seldon.resources.requests.cpu: must be a Kubernetes quantity",
     ),
     (
         "namespace: m\nalias: dev\noverrides: {fraud: {replica: 2}}\n",

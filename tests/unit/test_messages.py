@@ -22,14 +22,15 @@ def two_changes():  # type: ignore[no-untyped-def]
 
 def test_default_is_the_report_message() -> None:
     assert commit_message(two_changes(), []) == (
-        "model-gitops: 2 changes in dev, prod\n\ndeploy(dev): fraud 8\ndeploy(prod): fraud 7 -> 8\n"
+        "deploy(dev): fraud 8 (+1 more change in dev, prod)\n\n"
+        "deploy(dev): fraud 8\ndeploy(prod): fraud 7 -> 8\n"
     )
 
 
 def test_template_placeholders() -> None:
     template = "chore: {subject}\n\n{body}\n\n{count} in {environments}\n{changes}\nSigned-off-by: Bot <b@x>"
     assert commit_message(two_changes(), [], check_template(template)) == (
-        "chore: model-gitops: 2 changes in dev, prod\n\n"
+        "chore: deploy(dev): fraud 8 (+1 more change in dev, prod)\n\n"
         "deploy(dev): fraud 8\ndeploy(prod): fraud 7 -> 8\n\n"
         "2 in dev, prod\ndeploy(dev): fraud 8\ndeploy(prod): fraud 7 -> 8\nSigned-off-by: Bot <b@x>\n"
     )

@@ -20,7 +20,7 @@ BASE = "namespace: models-prod\nalias: champion\n"
         ("strategy: {steps: [10, 50]}", "steps must increase and end at 100"),
         ("strategy: {steps: [0, 100]}", "between 1 and 100"),
         ("strategy: {step_time: soon}", "'soon' is not a duration like 30s, 10m or 1h"),
-        ("strategy: {online: {window: 0s}}", "strategy.online.window: Value error, must be longer than 0s"),
+        ("strategy: {online: {window: 0s}}", "strategy.online.window: must be longer than 0s"),
         ("strategy: {online: {max_error_ratio: 2}}", "strategy.online.max_error_ratio"),
         ("strategy: {offline: [{metric: auc, direction: up}]}", "strategy.offline.0.direction"),
         ("strategy: {type: canary, speed: 3}", "p.yaml: strategy.speed: unknown key"),
