@@ -4,8 +4,8 @@ Prometheus loads the generated PrometheusRule groups as rule files and scrapes a
 executor's `/prometheus` endpoint: a stable predictor (MLflow version 2) that is fast and nearly
 error-free, a canary (version 3) that is slow and fails 30% of requests, and a second deployment
 that serves nothing. A third deployment canaries against a serving predictor that kept the name
-`default` (the canary comparisons must not assume `stable`). The expected alerts must fire with their templates expanded, and every
-dashboard query must return the expected series.
+`default` (the canary comparisons must not assume `stable`). The expected alerts must fire with
+their templates expanded, and every dashboard query must return the expected series.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ check, `promql` the executor metrics vocabulary shared by gates, alerts and dash
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from generator.config import SeldonSettings
