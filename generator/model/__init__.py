@@ -58,6 +58,7 @@ class Deployed:
     version: str
     directory: str
     annotations: dict[str, str] = field(default_factory=dict)
+    predictor: str = ""  # the serving (non-shadow) predictor's name, kept across strategies
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from generator.model import CurrentState, Deployed, ModelVersion, Snapshot
 from generator.model.readings import NO_READINGS, Readings
 from generator.plan import rollout
 from generator.plan.naming import resource_name, unsafe_text_reason
+from generator.plan.rollout_state import serving_name
 from generator.plan.storage import check_source, model_uri
 from generator.plan.tag_overrides import apply_tag_overrides
 
@@ -42,6 +43,8 @@ class Target:
     candidate_uri: str = ""
     weight: int = 0  # the candidate's traffic percentage (canary, ab)
     rollout: dict[str, str] = field(default_factory=dict)  # rollout-* annotations to record
+    predictor: str = ""  # the serving predictor's name ("" = the strategy's role name)
+    candidate_replicas: int = 0  # the candidate predictor's replicas (rollout.candidate_replicas)
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def plan_environment(
             continue
         try:
             decision = rollout.decide(context)
-            targets.append(_target(name, config, model, decision, snapshot.models[model].tags))
+            tags = snapshot.models[model].tags
+            targets.append(_target(name, config, model, decision, tags, context.deployed))
         except ModelRejected as exc:
             rejected[model] = exc.one_line()
             continue
@@ -205,7 +209,12 @@ def _unsafe_registry_text(model: str, version: ModelVersion) -> str | None:
 
 
 def _target(
-    env: str, config: EnvironmentConfig, model: str, decision: rollout.Decision, tags: dict[str, str]
+    env: str,
+    config: EnvironmentConfig,
+    model: str,
+    decision: rollout.Decision,
+    tags: dict[str, str],
+    before: Deployed | None,
 ) -> Target:
     version, candidate = decision.stable, decision.candidate
     label = f"{env}: {model} version {version.version}"
@@ -216,6 +225,7 @@ def _target(
         label = f"{env}: {model} version {candidate.version}"
         check_source(candidate, label)
         candidate_uri = model_uri(candidate.storage_uri, config.storage.rewrites, label)
+    seldon = apply_tag_overrides(config.seldon_for(model), tags, config.safety.tag_overrides, label)
     return Target(
         environment=env,
         namespace=config.namespace,
@@ -224,12 +234,14 @@ def _target(
         directory=resource_name(model),
         version=version,
         model_uri=uri,
-        seldon=apply_tag_overrides(config.seldon_for(model), tags, config.safety.tag_overrides, label),
+        seldon=seldon,
         strategy=decision.strategy,
         candidate=candidate,
         candidate_uri=candidate_uri,
         weight=decision.weight,
         rollout=decision.annotations,
+        predictor=serving_name(before, decision.strategy),
+        candidate_replicas=rollout.candidate_replicas(decision.strategy, seldon.replicas, decision.weight),
     )
 
 

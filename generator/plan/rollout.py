@@ -5,6 +5,13 @@ A rollout's whole state is a handful of annotations on the rendered SeldonDeploy
 `decide` is a function of (strategy config, registry versions and run metrics, those annotations,
 Prometheus readings, the clock) and returns a `Decision`: the versions to render, the traffic,
 the annotations to write, and the change to report. Each run moves at most one step.
+
+Predictor names and sizes: the serving predictor keeps its name in Git whatever the strategy
+(`rollout_state.serving_name`), so enabling a strategy or promoting a candidate is a rolling
+update of it, never a new Deployment; it keeps the configured replica count throughout, ready to
+take all traffic back on a rollback. The candidate is sized by `candidate_replicas`: a canary or an
+A/B challenger gets its traffic share of the serving count, rounded up and at least 1; a shadow
+gets the full count, since it receives a mirror of every request.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from generator.plan.rollout_state import (
     STRATEGY,
     State,
     parse_time,
+    serving_name,
     timestamp,
 )
 
@@ -67,6 +75,13 @@ class Decision:
     @property
     def roles(self) -> tuple[str, str]:
         return ROLES[self.strategy]
+
+
+def candidate_replicas(strategy: str, replicas: int, weight: int) -> int:
+    """The candidate predictor's replicas next to a serving predictor of `replicas` (see above)."""
+    if strategy == "shadow":
+        return replicas
+    return max(1, -(-replicas * weight // 100))
 
 
 def decide(ctx: Context) -> Decision:
@@ -176,7 +191,7 @@ def _evaluate(ctx: Context, state: State) -> Decision:
     result = gates.online(
         ctx.strategy.online,
         readings.get(ctx.environment, ctx.model, role),
-        readings.get(ctx.environment, ctx.model, "stable"),
+        readings.get(ctx.environment, ctx.model, serving_name(ctx.deployed, kind)),
         readings.unavailable,
         role,
     )

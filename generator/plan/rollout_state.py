@@ -3,6 +3,10 @@
 Parsing and writing those annotations, the predictor names of each strategy, which predictors
 need Prometheus readings (deployments mid-rollout, and A/B tests for `status`), and the
 release of a hold by editing the annotations. Pure: plain data in, plain data out.
+
+The serving (main) predictor keeps the name Git holds for it (`serving_name`): in Seldon a
+renamed predictor is a new Deployment, so renaming `default` to `stable` when an environment
+enables a strategy would replace every pod. Only a new deployment gets its strategy's role name.
 """
 
 from __future__ import annotations
@@ -85,6 +89,17 @@ class State:
         return {key: value for key, value in kept.items() if value}
 
 
+def serving_name(deployed: Deployed | None, strategy: str) -> str:
+    """The main predictor's name: the one serving the deployed version in Git, else the role's.
+
+    The role name is used for a new deployment, or when the kept name is the candidate's role
+    name under `strategy` (only a hand edit can make it so).
+    """
+    main, second = ROLES.get(strategy, ROLES["replace"])
+    kept = deployed.predictor if deployed is not None else ""
+    return kept if kept and kept != second else main
+
+
 def reading_requests(
     environments: dict[str, EnvironmentConfig], current: CurrentState, include_ab: bool = False
 ) -> list[ReadingRequest]:
@@ -97,7 +112,7 @@ def reading_requests(
             if not state.in_progress or state.strategy not in kinds:
                 continue
             online = strategy_for(config, model).online
-            main, second = ROLES[state.strategy]
+            main, second = serving_name(deployed, state.strategy), ROLES[state.strategy][1]
             for role, version in ((main, deployed.version), (second, state.candidate)):
                 wanted.append(
                     ReadingRequest(

@@ -29,7 +29,7 @@ from generator.model import Document
 from generator.plan.naming import short_hash
 from generator.render.monitoring import Subject
 from generator.targets.seldon_v1 import promql
-from generator.targets.seldon_v1.promql import CANARY, STABLE, Selector
+from generator.targets.seldon_v1.promql import CANARY, Selector
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 RATE = "$__rate_interval"
@@ -163,16 +163,16 @@ def _latency(selector: Selector) -> Timeseries:
 
 def _canary_errors(selector: Selector) -> Timeseries:
     panel = _series("Error ratio: canary vs stable", "percentunit").min(0)
-    for ref, name in (("A", STABLE), ("B", CANARY)):
-        expr = promql.error_ratio(selector.predictor(name), RATE, BY_VERSION)
+    for ref, chosen in (("A", selector.serving()), ("B", selector.predictor(CANARY))):
+        expr = promql.error_ratio(chosen, RATE, BY_VERSION)
         panel = panel.with_target(_query(expr, LEGEND, ref))
     return panel
 
 
 def _canary_latency(selector: Selector) -> Timeseries:
     panel = _series("p95 latency: canary vs stable", "s")
-    for ref, name in (("A", STABLE), ("B", CANARY)):
-        expr = promql.quantile(0.95, selector.predictor(name), RATE, BY_VERSION)
+    for ref, chosen in (("A", selector.serving()), ("B", selector.predictor(CANARY))):
+        expr = promql.quantile(0.95, chosen, RATE, BY_VERSION)
         panel = panel.with_target(_query(expr, f"p95 {LEGEND}", ref))
     return panel
 

@@ -34,4 +34,4 @@ def _deployed(target: targets.ServingTarget, directory: str, content: bytes) -> 
     found = target.read_back(document)
     if found is None:
         return None
-    return Deployed(found.model, found.version, directory, found.annotations)
+    return Deployed(found.model, found.version, directory, found.annotations, found.predictor)

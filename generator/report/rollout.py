@@ -9,7 +9,7 @@ from generator.config.strategy import strategy_for
 from generator.model import CurrentState, Snapshot
 from generator.model.readings import Reading, Readings
 from generator.plan.gates import milliseconds, number, percent
-from generator.plan.rollout_state import ROLES, State
+from generator.plan.rollout_state import ROLES, State, serving_name
 from generator.printable import printable
 
 HEADER = ["ENV", "MODEL", "PREDICTOR", "VERSION", "TRAFFIC", "REQ/S", "ERRORS", "P95", "OFFLINE", "STEP"]
@@ -28,9 +28,8 @@ def rollout_rows(
             metrics = [g.metric for g in strategy_for(config, model).offline if g.metric is not None]
             shares = _traffic(state)
             step = f"{state.step} since {state.started}".strip() if state.started else state.step
-            for role, version, share in zip(
-                ROLES[state.strategy], (deployed.version, state.candidate), shares, strict=True
-            ):
+            names = (serving_name(deployed, state.strategy), ROLES[state.strategy][1])
+            for role, version, share in zip(names, (deployed.version, state.candidate), shares, strict=True):
                 reading = readings.get(env, model, role)
                 offline = _offline(snapshot, model, version, metrics)
                 rows.append([env, model, role, version, share, *_online(reading), offline, step])

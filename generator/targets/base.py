@@ -21,11 +21,13 @@ from generator.plan.planner import Target
 
 @dataclass(frozen=True)
 class ReadBack:
-    """What a rendered serving document says about itself: model, version, annotations."""
+    """What a rendered serving document says about itself: model, version, annotations, and the
+    name of the predictor serving that version ("" when the target has no such notion)."""
 
     model: str
     version: str
     annotations: dict[str, str]
+    predictor: str = ""
 
 
 class ServingTarget(Protocol):

@@ -3,8 +3,9 @@
 Prometheus loads the generated PrometheusRule groups as rule files and scrapes a stand-in for the
 executor's `/prometheus` endpoint: a stable predictor (MLflow version 2) that is fast and nearly
 error-free, a canary (version 3) that is slow and fails 30% of requests, and a second deployment
-that serves nothing. The expected alerts must fire with their templates expanded, and every
-dashboard query must return the expected series.
+that serves nothing. A third deployment canaries against a serving predictor that kept the name
+`default` (the canary comparisons must not assume `stable`). The expected alerts must fire with
+their templates expanded, and every dashboard query must return the expected series.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ NAMESPACE = "models-prod"
 SETTINGS = MonitoringSettings.model_validate({"rules": {"for": "0s"}})
 SERVING = Subject("prod", NAMESPACE, "fraud-detector", "fraud-detector", SETTINGS)
 IDLE = Subject("prod", NAMESPACE, "idle-model", "idle-model", SETTINGS)
+KEPT = Subject("prod", NAMESPACE, "kept-name", "kept-name", SETTINGS)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,8 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     exporter = SeldonExporter()
     exporter.set(NAMESPACE, "fraud-detector", "stable", Traffic("2", requests=100, errors=1, latency=0.05))
     exporter.set(NAMESPACE, "fraud-detector", "canary", Traffic("3", requests=100, errors=30, latency=2.0))
+    exporter.set(NAMESPACE, "kept-name", "default", Traffic("2", requests=100, errors=1, latency=0.05))
+    exporter.set(NAMESPACE, "kept-name", "canary", Traffic("3", requests=100, errors=30, latency=2.0))
     target = exporter.start()
     server, url = prometheus_server(workdir, [target], rule_files=rules)
     try:
@@ -136,6 +140,17 @@ def test_expected_alerts_fire_with_model_version_environment_and_link(prometheus
     assert "environment prod (namespace models-prod)" in description
     assert description.endswith("Dashboard: https://grafana.example.com/d/x")
     assert "{{" not in summary + description
+
+
+def test_canary_comparisons_find_a_serving_predictor_not_named_stable(prometheus: str) -> None:
+    window = SETTINGS.rules.window
+    excess = f"{promql.canary_error_ratio_excess(KEPT.selector, window)} > 0.1"
+    slower = promql.canary_slower(KEPT.selector, window, 2)
+    for expr in (excess, slower):
+        found = eventually(lambda e=expr: query(prometheus, e), f"a result of {expr}")
+        assert [(r["metric"]["predictor_name"], r["metric"]["predictor_version"]) for r in found] == [
+            ("canary", "3")
+        ]
 
 
 def test_no_traffic_description_lists_the_versions_that_served(prometheus: str) -> None:

@@ -241,11 +241,11 @@ def test_alias_back_at_stable_mid_rollout_cancels() -> None:
     assert predictors(runs) == [("stable", "7", 100)]
 
 
-def test_switching_to_replace_mid_rollout_deploys_the_alias() -> None:
+def test_switching_to_replace_mid_rollout_deploys_the_alias_on_the_serving_predictor() -> None:
     runs = started(Runs({"prod": CANARY}))
     runs.environments = {"prod": parse_environment("namespace: models-prod\nalias: champion\n", "prod.yaml")}
     assert said(runs.run(at(8), after=STEP)) == ["deploy(prod): fraud 7 -> 8"]
-    assert predictors(runs) == [("default", "8", 100)]
+    assert predictors(runs) == [("stable", "8", 100)]  # renamed, it would be a new Deployment
 
 
 def test_shadow_mirrors_then_promotes_when_gates_pass() -> None:

@@ -6,10 +6,12 @@ check, `promql` the executor metrics vocabulary shared by gates, alerts and dash
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from generator.config import SeldonSettings
+from generator.config.base import DNS_LABEL
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX
 from generator.plan.planner import Target
@@ -17,6 +19,7 @@ from generator.targets.base import ReadBack
 from generator.targets.seldon_v1 import admission, health, promql
 from generator.targets.seldon_v1.render import API_VERSION, seldon_deployment
 
+PREDICTOR_NAME = re.compile(DNS_LABEL)
 # The CRD Seldon's helm chart installs: it schemas graph `children` recursively, where the
 # `operator/config/crd/bases/` copy leaves them `{}` (nested nodes unchecked). It is a helm
 # template: its directive lines (`{{- if ... }}`) are dropped before reading
@@ -56,13 +59,33 @@ class SeldonV1:
         version = annotations.get(f"{ANNOTATION_PREFIX}version")
         if not isinstance(model, str) or not isinstance(version, str):
             return None
-        return ReadBack(model, version, {str(k): str(v) for k, v in annotations.items()})
+        found = {str(k): str(v) for k, v in annotations.items()}
+        return ReadBack(model, version, found, serving_predictor(document, version))
 
     def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
         return admission.admission_problems(dict(document))
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:
         return REQUIRED_FLAVOR.get(settings.implementation)
+
+
+def serving_predictor(document: Mapping[str, Any], version: str) -> str:
+    """The name of the first non-shadow predictor serving `version` ("" if none does).
+
+    A renamed predictor is a new Deployment in Seldon (every pod replaced), so the plan keeps
+    this name when the strategy changes or a candidate is promoted.
+    """
+    spec = document.get("spec")
+    found = spec.get("predictors") if isinstance(spec, dict) else None
+    for predictor in found if isinstance(found, list) else []:
+        if not isinstance(predictor, dict) or predictor.get("shadow") is True:
+            continue
+        annotations = predictor.get("annotations")
+        serves = annotations.get("version") if isinstance(annotations, dict) else None
+        name = predictor.get("name")
+        if str(serves) == version and isinstance(name, str) and PREDICTOR_NAME.fullmatch(name):
+            return name
+    return ""
 
 
 TARGET = SeldonV1()

@@ -4,12 +4,16 @@ The executor exposes the histogram `seldon_api_executor_server_requests_seconds`
 deployment_name (the SeldonDeployment), predictor_name, predictor_version (the MLflow version),
 service, method and code; prometheus-operator adds `namespace`. Every query here selects one
 deployment in one namespace and is generic over predictor names (default, stable/canary,
-champion/challenger, shadow).
+champion/challenger, shadow). The serving predictor keeps whatever name Git gave it (`default`
+stays `default` when a canary starts), so canary comparisons select it as "not a candidate"
+(`Selector.serving`), never by the name `stable`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from generator.plan.rollout_state import ROLES
 
 METRIC = "seldon_api_executor_server_requests_seconds"
 COUNT = f"{METRIC}_count"
@@ -18,7 +22,7 @@ SERVER_ERRORS = '"5.."'
 PER_DEPLOYMENT = "namespace, deployment_name"
 PER_PREDICTOR = "namespace, deployment_name, predictor_name, predictor_version"
 CANARY = "canary"
-STABLE = "stable"
+CANDIDATES = "|".join(sorted({second for _, second in ROLES.values() if second}))
 
 
 def quote(value: str) -> str:
@@ -39,6 +43,10 @@ class Selector:
 
     def predictor(self, name: str) -> Selector:
         return self.where(f"predictor_name={quote(name)}")
+
+    def serving(self) -> Selector:
+        """The serving predictor, whatever its name: any predictor but a candidate's."""
+        return self.where(f"predictor_name!~{quote(CANDIDATES)}")
 
     def __str__(self) -> str:
         base = (f"namespace={quote(self.namespace)}", f"deployment_name={quote(self.deployment)}")
@@ -79,16 +87,16 @@ def no_traffic(selector: Selector, window: str) -> str:
 
 
 def canary_error_ratio_excess(selector: Selector, window: str) -> str:
-    """How much the canary's error ratio exceeds the stable predictor's (per canary version)."""
+    """How much the canary's error ratio exceeds the serving predictor's (per canary version)."""
     canary = error_ratio(selector.predictor(CANARY), window, PER_PREDICTOR)
-    stable = error_ratio(selector.predictor(STABLE), window, PER_DEPLOYMENT)
+    stable = error_ratio(selector.serving(), window, PER_DEPLOYMENT)
     return f"({canary}) - on ({PER_DEPLOYMENT}) group_left () ({stable})"
 
 
 def canary_slower(selector: Selector, window: str, ratio: float) -> str:
-    """The canary's p95 latency where it exceeds `ratio` times the stable predictor's."""
+    """The canary's p95 latency where it exceeds `ratio` times the serving predictor's."""
     canary = quantile(0.95, selector.predictor(CANARY), window, PER_PREDICTOR)
-    stable = quantile(0.95, selector.predictor(STABLE), window, PER_DEPLOYMENT)
+    stable = quantile(0.95, selector.serving(), window, PER_DEPLOYMENT)
     return f"{canary} > on ({PER_DEPLOYMENT}) group_left {stable} * {number(ratio)}"
 
 

@@ -1,9 +1,11 @@
 """The Seldon Core v1 `SeldonDeployment` of one model in one environment.
 
-One predictor per role (`generator.plan.rollout.ROLES`): `default` for replace; `stable` (100 - w) and
-`canary` (w) for a canary; `stable` (100) and `shadow` (`shadow: true`, mirrored traffic) for a
-shadow; `champion` and `challenger` at a fixed split for A/B. The main predictor keeps its name
-for the whole life of a strategy, so promoting changes its version in place (a rolling update).
+One predictor per role (`generator.plan.rollout_state.ROLES`): `default` for replace; `stable`
+(100 - w) and `canary` (w) for a canary; `stable` (100) and `shadow` (`shadow: true`, mirrored
+traffic) for a shadow; `champion` and `challenger` at a fixed split for A/B. Those are the names of
+a new deployment: once in Git, the main predictor keeps its name (`Target.predictor`) across
+strategy changes and promotions, so they change its version in place (a rolling update) instead
+of creating a new Deployment. The candidate's replicas are `Target.candidate_replicas`.
 Each predictor's `version` annotation (Seldon's `predictor_version` metric label) is the MLflow
 version; rollout state is recorded in `model-gitops.io/rollout-*` annotations, sorted.
 """
@@ -48,15 +50,17 @@ def seldon_deployment(target: Target) -> Document:
 
 def predictors(target: Target) -> list[dict[str, Any]]:
     """The main predictor, and the candidate's when a rollout or an A/B test runs."""
-    main, second = ROLES[target.strategy]
+    role, second = ROLES[target.strategy]
+    main = target.predictor or role
     if target.candidate is None or not second:
         return [predictor(main, target, traffic=100)]
+    candidate = target.candidate, target.candidate_uri, target.candidate_replicas
     if target.strategy == "shadow":
-        shadow = predictor(second, target, 100, target.candidate, target.candidate_uri)
+        shadow = predictor(second, target, 100, *candidate)
         return [predictor(main, target, traffic=100), {**shadow, "shadow": True}]
     return [
         predictor(main, target, traffic=100 - target.weight),
-        predictor(second, target, target.weight, target.candidate, target.candidate_uri),
+        predictor(second, target, target.weight, *candidate),
     ]
 
 
@@ -70,13 +74,18 @@ def labels(target: Target) -> dict[str, str]:
 
 
 def predictor(
-    name: str, target: Target, traffic: int, version: ModelVersion | None = None, uri: str = ""
+    name: str,
+    target: Target,
+    traffic: int,
+    version: ModelVersion | None = None,
+    uri: str = "",
+    replicas: int = 0,
 ) -> dict[str, Any]:
     settings = target.seldon
     number = (version or target.version).version
     spec: dict[str, Any] = {
         "name": name,
-        "replicas": settings.replicas,
+        "replicas": replicas or settings.replicas,
         "traffic": traffic,
         "annotations": {"version": number},
         "labels": {"version": number},
