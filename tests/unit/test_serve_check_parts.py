@@ -294,3 +294,23 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+def test_mlserver_dies_with_a_killed_check(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer) runs no `finally`: the server must not outlive the check."""
+    marker = tmp_path / "pid"
+    venv = fake_venv(tmp_path, f"echo $$ > {marker}\nexec sleep 300\n")
+    (tmp_path / "work").mkdir()
+    code = (
+        "from pathlib import Path\nfrom generator.runtime.mlserver import Timeouts, serve\n"
+        f"serve(Path('{venv}'), Path('{tmp_path}'), 'm', None, Path('{tmp_path / 'work'}'), "
+        "Timeouts(start=120))\n"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (marker.is_file() and marker.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    server = int(marker.read_text())
+    runner.kill()
+    runner.wait(timeout=30)
+    assert _gone([server], server, within=10) == []
