@@ -108,7 +108,7 @@ def test_skipped_without_the_python_or_without_mlserver(tmp_path: Path) -> None:
     ]
 
 
-def test_same_artifacts_and_runtime_in_two_environments_run_once(tmp_path: Path) -> None:
+def test_same_version_and_runtime_in_two_environments_run_once(tmp_path: Path) -> None:
     calls: list[str] = []
 
     def find(version: str) -> None:
@@ -117,7 +117,7 @@ def test_same_artifacts_and_runtime_in_two_environments_run_once(tmp_path: Path)
     results = list(check([candidate("dev"), candidate("prod")], no_download, Options(tmp_path, find=find)))
     assert calls == ["3.11"]
     assert results[1].candidate.environment == "prod" and results[1].outcome == SKIPPED
-    assert results[1].notes == ("same artifacts and runtime as dev: not run again",)
+    assert results[1].notes == ("same version and runtime as dev: not run again",)
 
 
 def test_lines_markdown_and_tag_value() -> None:
