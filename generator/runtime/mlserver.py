@@ -5,18 +5,21 @@ pointing at the downloaded model, every port (HTTP, gRPC, metrics) on a free 127
 process group of its own. The model passes only when `/v2/models/<name>/ready` answers 200 and,
 when there is a request, `/v2/models/<name>/infer` answers 200 with outputs. MLServer's exit code
 means nothing (it exits 0 when a model fails to load): a failure is explained by the last exception
-line of its log. The server and its children are always stopped, also on Ctrl-C.
+line of its log. The server and its children are always stopped, also on Ctrl-C; on Linux the
+server is also killed if this process is killed outright.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 RUNTIME = "mlserver_mlflow.MLflowRuntime"
+PR_SET_PDEATHSIG = 1
 EXCEPTION_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception|Exit)\b:? .*")
 DROPPED_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1", "HF_HUB_OFFLINE": "1"}
@@ -69,6 +73,7 @@ def serve(
             stdin=subprocess.DEVNULL,
             env=_environment(venv),
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # only a prctl call: safe between fork and exec
         )
     try:
         problem = _wait_ready(process, f"{base}/ready", log, timeouts.start)
@@ -79,6 +84,14 @@ def serve(
         return _infer(f"{base}/infer", request, log, timeouts.request)
     finally:
         stop(process, timeouts.stop)
+
+
+def _die_with_parent() -> None:
+    """Linux: MLServer gets SIGKILL if this process is killed outright (OOM, SIGKILL), when no
+    `finally` can run."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _free_ports(count: int) -> list[int]:

@@ -4,8 +4,8 @@ For each candidate (environment, model, version, where its artifacts are, its ru
 the profile's Python must exist here (else the candidate is *skipped*, never passed), its cached
 venv is built or reused (`venvs`), the model is downloaded (through MLflow, by the caller's
 `download`), MLServer serves it (`mlserver`) and must answer its saved input example (`modeldir`).
-A candidate with the same artifacts and profile as one already checked in this run reuses that
-result. Every result carries its wall-clock time.
+The same version with the same runtime in several environments is checked once. Every result
+carries its wall-clock time.
 """
 
 from __future__ import annotations
@@ -68,12 +68,13 @@ class Options:
 
 def check(candidates: Iterable[Candidate], download: Download, options: Options) -> Iterator[Result]:
     """Check each candidate in turn (results as they come)."""
-    done: dict[tuple[str, tuple[str, ...], str], Result] = {}
+    done: dict[tuple[str, str, tuple[str, ...], str], Result] = {}
     for candidate in candidates:
-        key = (candidate.uri, tuple(requirements(candidate.profile)), candidate.profile.python or "")
+        profile = candidate.profile
+        key = (candidate.model, candidate.version, tuple(requirements(profile)), profile.python or "")
         if key in done:
             first = done[key]
-            note = f"same artifacts and runtime as {first.candidate.environment}: not run again"
+            note = f"same version and runtime as {first.candidate.environment}: not run again"
             yield replace(first, candidate=candidate, seconds=0.0, notes=(note,))
             continue
         result = check_one(candidate, download, options)

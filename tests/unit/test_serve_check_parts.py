@@ -108,7 +108,7 @@ def test_skipped_without_the_python_or_without_mlserver(tmp_path: Path) -> None:
     ]
 
 
-def test_same_artifacts_and_runtime_in_two_environments_run_once(tmp_path: Path) -> None:
+def test_same_version_and_runtime_in_two_environments_run_once(tmp_path: Path) -> None:
     calls: list[str] = []
 
     def find(version: str) -> None:
@@ -117,7 +117,7 @@ def test_same_artifacts_and_runtime_in_two_environments_run_once(tmp_path: Path)
     results = list(check([candidate("dev"), candidate("prod")], no_download, Options(tmp_path, find=find)))
     assert calls == ["3.11"]
     assert results[1].candidate.environment == "prod" and results[1].outcome == SKIPPED
-    assert results[1].notes == ("same artifacts and runtime as dev: not run again",)
+    assert results[1].notes == ("same version and runtime as dev: not run again",)
 
 
 def test_lines_markdown_and_tag_value() -> None:
@@ -295,3 +295,23 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+def test_mlserver_dies_with_a_killed_check(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer) runs no `finally`: the server must not outlive the check."""
+    marker = tmp_path / "pid"
+    venv = fake_venv(tmp_path, f"echo $$ > {marker}\nexec sleep 300\n")
+    (tmp_path / "work").mkdir()
+    code = (
+        "from pathlib import Path\nfrom generator.runtime.mlserver import Timeouts, serve\n"
+        f"serve(Path('{venv}'), Path('{tmp_path}'), 'm', None, Path('{tmp_path / 'work'}'), "
+        "Timeouts(start=120))\n"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (marker.is_file() and marker.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    server = int(marker.read_text())
+    runner.kill()
+    runner.wait(timeout=30)
+    assert _gone([server], server, within=10) == []
