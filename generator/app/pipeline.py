@@ -7,7 +7,7 @@ Problems that belong to no single model (a broken kustomization, a missing tool)
 
 from __future__ import annotations
 
-from generator import yamlio
+from generator import targets, yamlio
 from generator.config import EnvironmentConfig
 from generator.config.settings import ValidationSettings
 from generator.errors import ValidationFailed
@@ -24,7 +24,8 @@ MAX_QUARANTINE_ROUNDS = 3
 
 
 def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> dict[tuple[str, str], str]:
-    """Check the MLmodel file of every version about to serve traffic that is not serving yet.
+    """Check the MLmodel file of every version about to serve traffic that is not serving yet,
+    or whose server changes (another implementation or protocol in the environment's settings).
 
     That covers the stable version of a new deployment and the candidate of a rollout (canary,
     shadow, challenger) before it gets any traffic.
@@ -33,8 +34,12 @@ def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> di
     fresh = []
     for env, env_plan in plan.environments.items():
         deployed = current.deployed.get(env, {})
+        serving_target = targets.get(env_plan.config.target)
         for target in env_plan.targets:
-            serving = _serving(deployed.get(target.model))
+            before = deployed.get(target.model)
+            serving = _serving(before)
+            if before is not None and before.served_by != serving_target.served_by(target.seldon):
+                serving = set()  # the server changed: what it serves must be checked again
             for version in (target.version, target.candidate):
                 if version is None or version.version in serving:
                     continue

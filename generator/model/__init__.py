@@ -59,6 +59,7 @@ class Deployed:
     directory: str
     annotations: dict[str, str] = field(default_factory=dict)
     predictor: str = ""  # the serving (non-shadow) predictor's name, kept across strategies
+    served_by: str = ""  # what serves it as the file says (server, protocol); "" when unknown
 
 
 @dataclass(frozen=True)

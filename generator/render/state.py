@@ -34,4 +34,6 @@ def _deployed(target: targets.ServingTarget, directory: str, content: bytes) -> 
     found = target.read_back(document)
     if found is None:
         return None
-    return Deployed(found.model, found.version, directory, found.annotations, found.predictor)
+    return Deployed(
+        found.model, found.version, directory, found.annotations, found.predictor, found.served_by
+    )

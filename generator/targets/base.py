@@ -28,6 +28,7 @@ class ReadBack:
     version: str
     annotations: dict[str, str]
     predictor: str = ""
+    served_by: str = ""  # what serves the version (`ServingTarget.served_by`) as the file says
 
 
 class ServingTarget(Protocol):
@@ -55,6 +56,12 @@ class ServingTarget(Protocol):
 
     def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
         """What the target's admission webhook would refuse, beyond its CRD schema."""
+        ...
+
+    def served_by(self, settings: SeldonSettings) -> str:
+        """What decides whether a version loads, as these settings render it (server, protocol...).
+
+        A version already serving is checked again when this differs from the file's."""
         ...
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:

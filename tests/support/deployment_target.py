@@ -70,6 +70,9 @@ class PlainDeployment:
         replicas = (document.get("spec") or {}).get("replicas")
         return ["spec.replicas: at most 10 here"] if isinstance(replicas, int) and replicas > 10 else []
 
+    def served_by(self, settings: SeldonSettings) -> str:
+        return "example.org/model-server:1"
+
     def required_flavor(self, settings: SeldonSettings) -> str | None:
         return None
 

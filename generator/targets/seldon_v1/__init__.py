@@ -60,10 +60,13 @@ class SeldonV1:
         if not isinstance(model, str) or not isinstance(version, str):
             return None
         found = {str(k): str(v) for k, v in annotations.items()}
-        return ReadBack(model, version, found, serving_predictor(document, version))
+        return ReadBack(model, version, found, serving_predictor(document, version), served_by(document))
 
     def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
         return admission.admission_problems(dict(document))
+
+    def served_by(self, settings: SeldonSettings) -> str:
+        return f"{settings.implementation} {settings.protocol}"
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:
         return REQUIRED_FLAVOR.get(settings.implementation)
@@ -86,6 +89,18 @@ def serving_predictor(document: Mapping[str, Any], version: str) -> str:
         if str(serves) == version and isinstance(name, str) and PREDICTOR_NAME.fullmatch(name):
             return name
     return ""
+
+
+def served_by(document: Mapping[str, Any]) -> str:
+    """`IMPLEMENTATION protocol` of the first predictor's graph as the file says ("" if unreadable)."""
+    spec = document.get("spec")
+    predictors = spec.get("predictors") if isinstance(spec, dict) else None
+    first = predictors[0] if isinstance(predictors, list) and predictors else None
+    graph = first.get("graph") if isinstance(first, dict) else None
+    implementation = graph.get("implementation") if isinstance(graph, dict) else None
+    if not isinstance(implementation, str) or not isinstance(spec, dict):
+        return ""
+    return f"{implementation} {spec.get('protocol') or 'seldon'}"
 
 
 TARGET = SeldonV1()
