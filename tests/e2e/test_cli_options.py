@@ -234,6 +234,19 @@ def test_every_shown_option_of_every_command_is_mapped_or_its_own() -> None:
         ("demo",): {"--dir", "--environments"},
         ("crd-schema",): {"--output"},
         ("webhook", "register"): {"--url", "--name", "--event", "--tracking-uri"},
+        ("serve-check",): {
+            "--build-timeout",
+            "--changed-since",
+            "--format",
+            "--gate",
+            "--mlserver",
+            "--package",
+            "--python",
+            "--request-timeout",
+            "--runtime-name",
+            "--start-timeout",
+            "--tag",
+        },
     }
     for command in _commands(cli):
         if command == ("webhook", "serve"):
