@@ -79,7 +79,9 @@ def test_racing_syncs_land_every_change_once(registry: TestRegistry, tmp_path: P
 
     log = git(gitops.remote, "log", "--format=%H %P%n%B%x00", "main").split("\x00")
     messages = [entry.strip() for entry in log if entry.strip()]
-    landed = [(m["env"], m["model"]) for text in messages for m in CHANGE.finditer(text)]
+    # per commit, each change once: the subject names the most important change, the body lists all
+    per_commit = [{(m["env"], m["model"]) for m in CHANGE.finditer(text)} for text in messages]
+    landed = [change for changes in per_commit for change in changes]
     wanted = sorted((env, model) for env in ENVIRONMENTS for model in models)
     assert sorted(landed) == wanted, "every change lands exactly once"
     assert set(human_commits) <= set(gitops.remote_log()), "no earlier commit is lost"
