@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from generator.app.environments import load_selected
-from generator.cli.options import build_settings, common_options
+from generator.cli.options import KNOWN, build_settings, common_options
 from generator.cli.wiring import sources_for
 from generator.config import EnvironmentConfig
 from generator.config.settings import Settings
@@ -61,7 +61,7 @@ def serve_check(**options: Any) -> None:
     model when none is named, --changed-since REF, or --gate. Exit 1 when any failed; a runtime whose
     Python is not on this machine is reported skipped (never passed).
     """
-    settings = build_settings(**options)
+    settings = build_settings(**{key: value for key, value in options.items() if key in KNOWN})
     declared = _declared(options)
     wanted, environments, uris = _wanted(settings, options)
     found = [
