@@ -77,7 +77,7 @@ def test_a_runtime_matching_the_training_environment_answers_the_input_example(
         gitops, registry, model, "--tag", "--format", "markdown", *runtime("3.11", training_packages())
     )
     assert result.code == 0, result.out + result.err
-    row = next(line for line in result.out.splitlines() if line.startswith(f"| prod | {model} | 1 |"))
+    row = next(line for line in result.out.splitlines() if line.startswith(f"| `prod` | `{model}` | `1` |"))
     assert ":white_check_mark: passed" in row
     assert "ready, answered the input example" in row
     assert re.search(r"\| [0-9.]+ s \|", row)
