@@ -1,10 +1,43 @@
-"""A GitOps repository for tests: a bare remote and a working clone with environments/."""
+"""A GitOps repository for tests: a bare remote and a working clone with environments/.
+
+Environments written here declare the runtime of this test environment (`seldon.runtime`: this
+Python, this MLflow, scikit-learn, numpy ... as the example models record them), as a real
+repository serving MLflow 3 models must; `runtime=False` keeps Seldon's default image.
+"""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from generator import yamlio
+from generator.registry.examples import training_requirements
+
+TEST_IMAGE = "ghcr.io/model-gitops-tests/mlserver-mlflow:1.7.1"
+
+
+def test_runtime() -> dict[str, Any]:
+    """The runtime that serves what this test environment logs."""
+    packages = dict(pin.split("==", 1) for pin in training_requirements())
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return {"image": TEST_IMAGE, "python": python, "mlserver": "1.7.1", "packages": packages}
+
+
+def with_runtime(text: str) -> str:
+    """`text` with the test runtime added to `seldon`, unless it declares one or is not a mapping
+    of Seldon settings (files that test errors are kept as written)."""
+    try:
+        document = yamlio.load(text)
+    except yamlio.YAMLError:
+        return text
+    seldon = document.get("seldon", {}) if isinstance(document, dict) else None
+    if not isinstance(seldon, dict) or "runtime" in seldon or "namespace" not in document:
+        return text
+    document["seldon"] = {**seldon, "runtime": test_runtime()}
+    return yamlio.dump(document)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -16,10 +49,10 @@ class GitopsRepo:
     remote: Path
     worktree: Path
 
-    def write_environment(self, name: str, text: str) -> None:
+    def write_environment(self, name: str, text: str, runtime: bool = True) -> None:
         path = self.worktree / "environments" / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(with_runtime(text) if runtime else text)
         git(self.worktree, "add", str(path))
         git(self.worktree, "commit", "-qm", f"environment {name}")
         git(self.worktree, "push", "-q", "origin", "HEAD:main")
