@@ -100,7 +100,8 @@ def _judge(item: Fresh, facts: ModelFacts | str) -> tuple[str, list[str]]:
     if not refusing:
         return "", warned
     listed = "; ".join(str(f) for f in refusing)
-    return f"will not load in {profile.summary}: {listed}; {compat.fix(refusing)}", warned
+    where = f"{item.env}'s runtime {profile.summary}"
+    return f"will not load in {where}: {listed}; {compat.fix(refusing)}", warned
 
 
 def _serving(deployed: Deployed | None) -> set[str]:

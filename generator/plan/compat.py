@@ -88,7 +88,9 @@ def _through_mlflow(facts: ModelFacts, profile: RuntimeProfile) -> list[Finding]
     ):
         lacks = shown if mlflow < SKOPS_FORMAT else "a runtime without the skops package"
         message = f"saved with skops serialization, which {lacks} cannot load (needs mlflow >= 3.9 and skops)"
-        found.append(Finding("skops-format", message, minimum={"mlflow": "3.9", "skops": ""}))
+        # MLflow 3.9 needs Python >= 3.10: the training Python is the one known to work.
+        python = _major_minor(facts.python) if profile.python != _major_minor(facts.python) else ""
+        found.append(Finding("skops-format", message, python=python, minimum={"mlflow": "3.9", "skops": ""}))
     loader = str(_pyfunc(facts).get("loader_module") or "")
     lowest = PYFUNC_LOADERS.get(loader, PYFUNC_LOADERS_DEFAULT)
     if loader.startswith("mlflow.pyfunc.loaders") and mlflow < Version(lowest):

@@ -104,10 +104,11 @@ def test_dropping_the_declared_runtime_refuses_what_the_default_image_cannot_loa
     assert checked == {"s3://models/m/2"}
     why = reasons[("dev", "m")]
     assert why.startswith(
-        "version 2: will not load in seldonio/mlserver:1.3.5-mlflow (Python 3.8, mlflow 2.4.1): "
+        "version 2: will not load in dev's runtime "
+        "seldonio/mlserver:1.3.5-mlflow (Python 3.8, mlflow 2.4.1): "
     )
     assert "[signature-required]" in why and "[skops-format]" in why
-    assert why.endswith("declare `seldon.runtime` with mlflow >= 3.9 and skops")
+    assert why.endswith("declare `seldon.runtime` with Python 3.11, mlflow >= 3.9 and skops")
 
 
 def test_a_declared_runtime_matching_the_training_environment_passes_silently(checked: set[str]) -> None:
