@@ -155,8 +155,14 @@ def _infer(url: str, request: dict[str, Any], log: Path, timeout: float) -> Serv
     if status == 200 and isinstance(outputs, list) and outputs:
         return Served(True, f"ready, answered the input example ({_outputs(outputs)})")
     error = answer.get("error") if isinstance(answer, dict) else None
-    said = " ".join(str(error or body[:300]).split())
+    said = " ".join(str(error or _exception(body) or failure(log)).split())
     return Served(False, f"infer answered HTTP {status}: {said[:300]}")
+
+
+def _exception(text: str) -> str:
+    """The last exception line of a traceback answered as the body ("" when there is none)."""
+    found = [line.strip() for line in text.splitlines() if EXCEPTION_LINE.match(line)]
+    return found[-1] if found else ""
 
 
 def _outputs(outputs: list[Any]) -> str:

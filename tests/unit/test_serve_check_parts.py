@@ -315,3 +315,16 @@ def test_mlserver_dies_with_a_killed_check(tmp_path: Path) -> None:
     runner.kill()
     runner.wait(timeout=30)
     assert _gone([server], server, within=10) == []
+
+
+def test_an_infer_traceback_answers_with_its_exception_line() -> None:
+    from generator.runtime.mlserver import _exception
+
+    body = (
+        "Traceback (most recent call last):\n"
+        '  File "starlette/middleware/errors.py", line 164, in __call__\n'
+        "    await self.app(scope, receive, _send)\n"
+        "AttributeError: 'float' object has no attribute 'dtype'\n"
+    )
+    assert _exception(body) == "AttributeError: 'float' object has no attribute 'dtype'"
+    assert _exception("Internal Server Error") == ""
