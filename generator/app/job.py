@@ -6,7 +6,7 @@ Entry points (the CLI, the demo) build a `Settings` and call `compute()` for a d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator import gitrepo, timing
@@ -74,9 +74,9 @@ def compute(
         guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
     if settings.check_artifacts:
         with timing.phase("artifacts"):
-            the_plan = quarantine(
-                the_plan, current, artifact_reasons(the_plan, current, settings.tracking_uri)
-            )
+            reasons, warnings = artifact_reasons(the_plan, current, settings.tracking_uri)
+            the_plan = quarantine(the_plan, current, reasons)
+            the_plan = replace(the_plan, warnings=[*the_plan.warnings, *warnings])
     with timing.phase("validate"):
         validation = settings.validation if validate else None
         argocd = argocd_source(settings, root)

@@ -1,56 +1,110 @@
-"""The checked middle of a sync: artifact checks, guards, rendering, validation with isolation.
+"""The checked middle of a sync: artifact and runtime checks, rendering, validation with isolation.
 
-A model that fails its artifact check or validation is quarantined (rejected, last good files
-kept) and the rest is rendered and validated again, so one broken model never blocks the others.
+A model that fails its artifact check (flavor, runtime compatibility) or validation is quarantined
+(rejected, last good files kept) and the rest is rendered and validated again, so one broken
+model never blocks the others.
 Problems that belong to no single model (a broken kustomization, a missing tool) stop the run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator import targets, yamlio
-from generator.config import EnvironmentConfig
+from generator.config import EnvironmentConfig, SeldonSettings
 from generator.config.settings import ValidationSettings
 from generator.errors import ValidationFailed
-from generator.model import CurrentState, Deployed
+from generator.model import CurrentState, Deployed, ModelVersion
+from generator.model.runtime import ModelFacts
+from generator.plan import compat
 from generator.plan.planner import Plan
 from generator.plan.quarantine import attribute, quarantine
 from generator.plan.rollout_state import State
-from generator.registry.artifacts import check_model_files
+from generator.registry.artifacts import read_model_facts
 from generator.render import render
 from generator.render.argocd import GitSource
+from generator.targets.base import ServingTarget
 from generator.validate.runner import validate_tree
+
+Reasons = dict[tuple[str, str], str]
 
 MAX_QUARANTINE_ROUNDS = 3
 
 
-def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> dict[tuple[str, str], str]:
-    """Check the MLmodel file of every version about to serve traffic that is not serving yet,
-    or whose server changes (another implementation or protocol in the environment's settings).
+@dataclass(frozen=True)
+class Fresh:
+    """A version about to serve that its server has not loaded yet."""
+
+    env: str
+    model: str
+    version: ModelVersion
+    settings: SeldonSettings
+    serving_target: ServingTarget
+    strict: bool
+
+
+def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> tuple[Reasons, list[str]]:
+    """Check every version about to serve traffic that is not serving yet, or whose server changes
+    (another implementation, protocol or runtime image): the MLflow flavor its server needs and the
+    compatibility rules against its runtime (`generator.plan.compat`).
 
     That covers the stable version of a new deployment and the candidate of a rollout (canary,
-    shadow, challenger) before it gets any traffic.
+    shadow, challenger) before it gets any traffic. Returns the versions refused (per environment
+    and model) and the warnings of soft findings.
     """
-    locations: dict[str, set[str]] = {}
+    fresh = _fresh(plan, current)
+    facts = read_model_facts(tracking_uri, {item.version.storage_uri for item in fresh}) if fresh else {}
+    reasons: Reasons = {}
+    warnings: list[str] = []
+    for item in fresh:
+        refused, warned = _judge(item, facts[item.version.storage_uri])
+        if refused:
+            reasons.setdefault((item.env, item.model), f"version {item.version.version}: {refused}")
+        warnings += [f"{item.env}/{item.model} version {item.version.version}: {w}" for w in warned]
+    return reasons, warnings
+
+
+def _fresh(plan: Plan, current: CurrentState) -> list[Fresh]:
     fresh = []
     for env, env_plan in plan.environments.items():
         deployed = current.deployed.get(env, {})
         serving_target = targets.get(env_plan.config.target)
+        strict = env_plan.config.safety.strict_runtime
         for target in env_plan.targets:
             before = deployed.get(target.model)
             serving = _serving(before)
             if before is not None and before.served_by != serving_target.served_by(target.seldon):
                 serving = set()  # the server changed: what it serves must be checked again
             for version in (target.version, target.candidate):
-                if version is None or version.version in serving:
-                    continue
-                fresh.append((env, target.model, version))
-                locations.setdefault(version.storage_uri, set()).add(target.seldon.implementation)
-    problems = check_model_files(tracking_uri, locations) if locations else {}
-    reasons: dict[tuple[str, str], str] = {}
-    for env, model, version in fresh:
-        if version.storage_uri in problems:
-            reasons.setdefault((env, model), f"version {version.version}: {problems[version.storage_uri]}")
-    return reasons
+                if version is not None and version.version not in serving:
+                    fresh.append(Fresh(env, target.model, version, target.seldon, serving_target, strict))
+    return fresh
+
+
+def _judge(item: Fresh, facts: ModelFacts | str) -> tuple[str, list[str]]:
+    """(why the version is refused or "", warnings)."""
+    if isinstance(facts, str):
+        return facts, []
+    needed = item.serving_target.required_flavor(item.settings)
+    if needed and needed not in facts.flavors:
+        have = ", ".join(sorted(facts.flavors)) or "none"
+        implementation = item.settings.implementation
+        return (
+            f"{implementation} needs the {needed!r} flavor but the MLmodel file has {have}; "
+            "log the model with that flavor or choose another implementation"
+        ), []
+    profile = item.serving_target.runtime(item.settings)
+    found = compat.findings(facts, profile)
+    refusing = [f for f in found if f.hard or item.strict]
+    warned = [
+        f"{profile.summary}: {f} (`safety.strict_runtime: true` refuses it)"
+        for f in found
+        if f not in refusing
+    ]
+    if not refusing:
+        return "", warned
+    listed = "; ".join(str(f) for f in refusing)
+    return f"will not load in {profile.summary}: {listed}; {compat.fix(refusing)}", warned
 
 
 def _serving(deployed: Deployed | None) -> set[str]:

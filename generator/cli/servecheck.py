@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from generator import targets
 from generator.app.environments import load_selected
 from generator.cli.options import KNOWN, build_settings, common_options
 from generator.cli.wiring import sources_for
@@ -23,13 +24,13 @@ from generator.config import EnvironmentConfig
 from generator.config.settings import Settings
 from generator.errors import ConfigError
 from generator.gitrepo import open_worktree, read_files, rev, workspace
+from generator.model.runtime import RuntimeProfile
 from generator.plan.gates import SERVE_TAG
 from generator.registry.download import download_model, read_versions
 from generator.registry.writer import tag_versions
 from generator.render.state import current_state
 from generator.runtime import candidates, servecheck_report
 from generator.runtime.mlserver import Timeouts
-from generator.runtime.profiles import RuntimeProfile
 from generator.runtime.servecheck import FAILED, PASSED, SKIPPED, Candidate, Options, Result, check, exit_code
 
 WORST = {FAILED: 0, SKIPPED: 1, PASSED: 2}
@@ -137,11 +138,9 @@ def _profile(config: EnvironmentConfig, model: str, declared: RuntimeProfile | N
 
 
 def environment_profile(config: EnvironmentConfig, model: str) -> RuntimeProfile:
-    """The runtime that serves `model` in the environment (`seldon.runtime`, else Seldon's default)."""
-    raise ConfigError(
-        f"no runtime profile for {model}: environments do not declare `seldon.runtime` yet",
-        "give the runtime with --python X.Y --mlserver VERSION --package NAME==VERSION",
-    )
+    """The runtime that serves `model` in the environment (`seldon.runtime`, else the server's
+    built-in profile)."""
+    return targets.get(config.target).runtime(config.seldon_for(model))
 
 
 def _tags(results: list[Result]) -> dict[tuple[str, str], dict[str, str]]:

@@ -124,6 +124,8 @@ def _message(error: Any) -> str:
     """Pydantic's message in plain words: patterns described, validator prefixes dropped."""
     if error["type"] == "extra_forbidden":
         return "unknown key"
+    if error["type"] == "missing":
+        return "this key is required"
     if error["type"] == "string_pattern_mismatch":
         shown = printable(repr(error["input"])[:80])
         return f"{pattern_words(str(error['ctx']['pattern']))} (got {shown})"

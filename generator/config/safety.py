@@ -1,4 +1,5 @@
-"""Safety limits of an environment: the mass-delete guard and what registry tags may change."""
+"""Safety limits of an environment: the mass-delete guard, what registry tags may change, and how
+strictly a version must match its runtime."""
 
 from __future__ import annotations
 
@@ -27,3 +28,9 @@ class Safety(Strict):
         "deployments (or all of them) unless --allow-prune is given.",
     )
     tag_overrides: TagOverrides = TagOverrides()
+    strict_runtime: bool = Field(
+        False,
+        description="Refuse versions whose runtime only drifts from their training environment "
+        "(a newer mlflow major, another scikit-learn minor, requirements the runtime does not list) "
+        "instead of warning.",
+    )

@@ -1,7 +1,8 @@
 """Seldon settings of an environment and per-model overrides.
 
 A server/protocol pair for which Seldon's default `seldon-config` has no image (`config.servers`)
-is refused here, at load: Seldon would admit it and start a pod with no image. Both checks (the
+is refused here, at load, unless a runtime (`seldon.runtime`, with its image) is declared: Seldon
+would admit it and start a pod with no image. Both checks (the
 environment's pair, and each override's with what it inherits) see the whole settings, and a
 ValidationError raised inside a validator keeps its location under the field being validated,
 so messages name `seldon.implementation` or `overrides.<model>.implementation`.
@@ -15,6 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from generator.config.base import DNS_LABEL, SECRET_NAME, Quantity, Strict
+from generator.config.runtime import RuntimeSettings
 from generator.config.servers import default_image, protocols_with_image
 from generator.config.strategy import Strategy
 
@@ -49,11 +51,12 @@ class SeldonSettings(Strict):
     resources: Resources = Resources()
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
+    runtime: RuntimeSettings | None = None  # None: the server's default image
 
     @model_validator(mode="after")
     def _has_image(self) -> SeldonSettings:
         """Refused at `implementation`, naming the protocol's key (`seldon.protocol`)."""
-        if not default_image(self.implementation, self.protocol):
+        if self.runtime is None and not default_image(self.implementation, self.protocol):
             error = _no_image(self.implementation, self.protocol, "seldon.protocol")
             details = InitErrorDetails(type=error, loc=("implementation",), input=self.implementation)
             raise ValidationError.from_exception_data("seldon", [details])
@@ -69,6 +72,7 @@ class ModelOverride(Strict):
     resources: Resources | None = None
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
+    runtime: RuntimeSettings | None = None  # replaces the environment's runtime as a whole
     strategy: Strategy | None = None  # replaces only the keys it names (see config.strategy)
 
 
@@ -82,7 +86,7 @@ def check_override_images(seldon: SeldonSettings, overrides: dict[str, ModelOver
     for model, override in overrides.items():
         implementation = override.implementation or seldon.implementation
         protocol = override.protocol or seldon.protocol
-        if default_image(implementation, protocol):
+        if override.runtime or seldon.runtime or default_image(implementation, protocol):
             continue
         key = "implementation" if override.implementation else "protocol"
         source = f"overrides.{model}.protocol" if override.protocol else "seldon.protocol"
@@ -98,7 +102,7 @@ def _no_image(implementation: str, protocol: str, source: str) -> PydanticCustom
         "server_without_image",
         "{implementation} has no image for protocol {protocol} ({source}) in Seldon Core v1.18.2's "
         "default seldon-config, so its pods would start without one; {implementation} runs with "
-        "protocol {valid}",
+        "protocol {valid}, or declare seldon.runtime with an image",
         {
             "implementation": implementation,
             "protocol": protocol,

@@ -1,65 +1,125 @@
-"""Pre-deployment checks of a model version's artifacts, read through MLflow's artifact code.
+"""Pre-deployment reads of a model version's own files, through MLflow's artifact code.
 
 Before anything is rendered, each newly deployed version's `MLmodel` file is read from where the
-registry says the artifacts live (S3, GCS, the MLflow artifact proxy, a local store ...) and its
-flavors are matched against the Seldon server that will serve it. Versions are deduplicated by
-location, and a version already deployed in Git is not checked again.
+registry says the artifacts live (S3, GCS, the MLflow artifact proxy, a local store ...), with the
+environment it was saved in: `requirements.txt` (else `conda.yaml`'s pip list) and the saving
+Python (`MLmodel`, else `python_env.yaml`). `generator.plan.compat` judges them against the
+runtime that will serve the version. Versions are deduplicated by location.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from generator import timing, yamlio
 from generator.errors import shorten
+from generator.model.runtime import ModelFacts, normalised
 
-REQUIRED_FLAVOR = {
-    "MLFLOW_SERVER": "python_function",
-    "SKLEARN_SERVER": "sklearn",
-    "XGBOOST_SERVER": "xgboost",
-    "TENSORFLOW_SERVER": "tensorflow",
-}
+PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,#]+))?")
 
 
-def check_model_files(tracking_uri: str, locations: dict[str, set[str]]) -> dict[str, str]:
-    """`{storage uri: {implementation, ...}}` -> `{storage uri: problem}` for the ones that fail."""
-    problems = {}
-    for done, (uri, implementations) in enumerate(sorted(locations.items())):
-        timing.progress("artifacts", done, len(locations))
-        flavors, problem = _flavors(tracking_uri, uri)
-        if problem:
-            problems[uri] = problem
+def read_model_facts(tracking_uri: str, uris: set[str]) -> dict[str, ModelFacts | str]:
+    """`{storage uri: facts}`, or a one-line problem for a version whose MLmodel cannot be read."""
+    found: dict[str, ModelFacts | str] = {}
+    for done, uri in enumerate(sorted(uris)):
+        timing.progress("artifacts", done, len(uris))
+        with tempfile.TemporaryDirectory(prefix="model-gitops-mlmodel-") as directory:
+            found[uri] = _facts(tracking_uri, uri.rstrip("/"), Path(directory))
+    return found
+
+
+def _facts(tracking_uri: str, uri: str, directory: Path) -> ModelFacts | str:
+    try:
+        text = _download(tracking_uri, f"{uri}/MLmodel", directory)
+    except Exception as exc:  # noqa: BLE001 - any storage failure is this version's problem
+        reason = shorten(" ".join(str(exc).split()), 160) or type(exc).__name__
+        return f"cannot read the MLmodel file at {uri} ({reason}); check the artifacts exist"
+    document = _yaml(text)
+    if document is None:
+        return f"the MLmodel file at {uri} is not valid YAML (or nested too deeply)"
+    flavors = document.get("flavors")
+    if not isinstance(flavors, dict) or not flavors:
+        return f"the MLmodel file at {uri} lists no flavors"
+    pyfunc = flavors.get("python_function")
+    python = str(pyfunc.get("python_version") or "") if isinstance(pyfunc, dict) else ""
+    requirements = _optional(tracking_uri, f"{uri}/requirements.txt", directory)
+    conda = _yaml(_optional(tracking_uri, f"{uri}/conda.yaml", directory)) if requirements is None else None
+    if not python:
+        python = str(
+            (_yaml(_optional(tracking_uri, f"{uri}/python_env.yaml", directory)) or {}).get("python") or ""
+        )
+    return ModelFacts(
+        flavors={str(k): dict(v) if isinstance(v, dict) else {} for k, v in flavors.items()},
+        mlflow_version=str(document.get("mlflow_version") or ""),
+        python=python or _conda_python(conda),
+        requirements=pins(requirements.splitlines() if requirements is not None else _conda_pip(conda)),
+        signature_required=_signature_required(document.get("signature")),
+    )
+
+
+def pins(lines: list[str]) -> dict[str, str]:
+    """`name==version` lines -> `{normalised name: version}` ("" when not pinned exactly)."""
+    found = {}
+    for line in lines:
+        if line.strip().startswith(("#", "-")):
             continue
-        for implementation in sorted(implementations):
-            needed = REQUIRED_FLAVOR.get(implementation)
-            if needed and needed not in flavors:
-                have = ", ".join(sorted(flavors)) or "none"
-                problems[uri] = (
-                    f"{implementation} needs the {needed!r} flavor but the MLmodel file has {have}; "
-                    "log the model with that flavor or choose another implementation"
-                )
-                break
-    return problems
+        match = PIN.match(line)
+        if match:
+            found[normalised(match.group(1))] = match.group(2) or ""
+    return found
 
 
-def _flavors(tracking_uri: str, uri: str) -> tuple[set[str], str | None]:
-    import mlflow.artifacts
+def _signature_required(signature: Any) -> bool:
+    """MLflow >= 2.10 writes `"required": ...` on every column of a signature."""
+    if not isinstance(signature, dict):
+        return False
+    return any('"required"' in str(signature.get(part) or "") for part in ("inputs", "outputs"))
 
-    with tempfile.TemporaryDirectory(prefix="model-gitops-mlmodel-") as directory:
-        try:
-            path = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"{uri.rstrip('/')}/MLmodel", dst_path=directory, tracking_uri=tracking_uri
-            )
-            text = Path(path).read_text("utf-8")
-        except Exception as exc:  # noqa: BLE001 - any storage failure is this version's problem
-            reason = shorten(" ".join(str(exc).split()), 160) or type(exc).__name__
-            return set(), f"cannot read the MLmodel file at {uri} ({reason}); check the artifacts exist"
+
+def _conda_python(conda: Any) -> str:
+    for item in _conda_dependencies(conda):
+        if isinstance(item, str) and item.replace(" ", "").startswith("python="):
+            return item.replace(" ", "").split("=", 1)[1]
+    return ""
+
+
+def _conda_pip(conda: Any) -> list[str]:
+    for item in _conda_dependencies(conda):
+        if isinstance(item, dict) and isinstance(item.get("pip"), list):
+            return [str(line) for line in item["pip"]]
+    return []
+
+
+def _conda_dependencies(conda: Any) -> list[Any]:
+    dependencies = conda.get("dependencies") if isinstance(conda, dict) else None
+    return dependencies if isinstance(dependencies, list) else []
+
+
+def _yaml(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
     try:
         document = yamlio.load(text)
     except (yamlio.YAMLError, RecursionError):  # RecursionError: nesting deeper than Python's stack
-        return set(), f"the MLmodel file at {uri} is not valid YAML (or nested too deeply)"
-    flavors = document.get("flavors") if isinstance(document, dict) else None
-    if not isinstance(flavors, dict):
-        return set(), f"the MLmodel file at {uri} lists no flavors"
-    return {str(name) for name in flavors}, None
+        return None
+    return document if isinstance(document, dict) else {}
+
+
+def _optional(tracking_uri: str, uri: str, directory: Path) -> str | None:
+    """The file's text, or None when it is absent or unreadable (older models lack some)."""
+    try:
+        return _download(tracking_uri, uri, directory)
+    except Exception:  # noqa: BLE001 - an optional file: its absence only skips rules
+        return None
+
+
+def _download(tracking_uri: str, uri: str, directory: Path) -> str:
+    import mlflow.artifacts
+
+    path = mlflow.artifacts.download_artifacts(
+        artifact_uri=uri, dst_path=str(directory), tracking_uri=tracking_uri
+    )
+    return Path(path).read_text("utf-8")

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.errors import ModelGitopsError
+from generator.model.runtime import RuntimeProfile
 from generator.runtime.interpreters import Interpreter, find_python
 from generator.runtime.mlserver import Timeouts, serve
 from generator.runtime.modeldir import example_request
-from generator.runtime.profiles import RuntimeProfile
 from generator.runtime.venvs import BuildFailed, ensure_venv, requirements
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"

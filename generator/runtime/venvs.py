@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from generator.errors import ToolError
+from generator.model.runtime import RuntimeProfile
 from generator.runtime.interpreters import Interpreter
-from generator.runtime.profiles import RuntimeProfile
 
 READY = ".model-gitops-ready"
 MARKS = " \u00d7\u2570\u2500\u25b6\u2502"  # uv's box drawing around its messages

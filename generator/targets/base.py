@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from generator.config import SeldonSettings
 from generator.model import Document
+from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
 
 
@@ -62,6 +63,10 @@ class ServingTarget(Protocol):
         """What decides whether a version loads, as these settings render it (server, protocol...).
 
         A version already serving is checked again when this differs from the file's."""
+        ...
+
+    def runtime(self, settings: SeldonSettings) -> RuntimeProfile:
+        """What runs the model with these settings: declared, else the server's built-in profile."""
         ...
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:

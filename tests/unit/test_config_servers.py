@@ -39,18 +39,18 @@ def test_default_images(implementation: str, protocol: str, image: str | None) -
         (
             "{implementation: TRITON_SERVER}",
             f"seldon.implementation: TRITON_SERVER has no image for protocol seldon (seldon.protocol) {WHY}; "
-            "TRITON_SERVER runs with protocol v2",
+            "TRITON_SERVER runs with protocol v2, or declare seldon.runtime with an image",
         ),
         (
             "{implementation: HUGGINGFACE_SERVER, protocol: seldon}",
             "seldon.implementation: HUGGINGFACE_SERVER has no image for protocol seldon "
             f"(seldon.protocol) {WHY}; "
-            "HUGGINGFACE_SERVER runs with protocol v2",
+            "HUGGINGFACE_SERVER runs with protocol v2, or declare seldon.runtime with an image",
         ),
         (
             "{implementation: TENSORFLOW_SERVER, protocol: v2}",
             f"seldon.implementation: TENSORFLOW_SERVER has no image for protocol v2 (seldon.protocol) {WHY}; "
-            "TENSORFLOW_SERVER runs with protocol seldon",
+            "TENSORFLOW_SERVER runs with protocol seldon, or declare seldon.runtime with an image",
         ),
     ],
 )
@@ -76,9 +76,9 @@ overrides:
         parse_environment(text, "environments/prod.yaml")
     assert str(error.value) == (
         "environments/prod.yaml: overrides.tf.implementation: TENSORFLOW_SERVER has no image for "
-        f"protocol v2 (seldon.protocol) {WHY}; TENSORFLOW_SERVER runs with protocol seldon; "
+        f"protocol v2 (seldon.protocol) {WHY}; TENSORFLOW_SERVER runs with protocol seldon, or declare seldon.runtime with an image; "
         f"environments/prod.yaml: overrides.back.protocol: TRITON_SERVER has no image for protocol seldon "
-        f"(overrides.back.protocol) {WHY}; TRITON_SERVER runs with protocol v2"
+        f"(overrides.back.protocol) {WHY}; TRITON_SERVER runs with protocol v2, or declare seldon.runtime with an image"
     )
 
 
@@ -89,3 +89,40 @@ def test_an_override_that_fixes_the_pair_loads() -> None:
         "HUGGINGFACE_SERVER",
         "v2",
     )
+
+
+RUNTIME = "{image: ghcr.io/acme/triton:24.01, python: '3.11'}"
+
+
+def test_a_declared_runtime_gives_the_image_a_pair_lacks() -> None:
+    text = f"{BASE}seldon: {{implementation: TRITON_SERVER, protocol: seldon, runtime: {RUNTIME}}}\n"
+    config = parse_environment(text, "environments/dev.yaml")
+    assert config.seldon.runtime is not None and config.seldon.runtime.image == "ghcr.io/acme/triton:24.01"
+
+
+def test_an_override_with_its_own_runtime_may_use_a_pair_without_image() -> None:
+    text = (
+        f"{BASE}overrides:\n  tf: {{implementation: TENSORFLOW_SERVER, protocol: v2, runtime: {RUNTIME}}}\n"
+    )
+    config = parse_environment(text, "environments/dev.yaml")
+    assert config.seldon_for("tf").runtime == config.overrides["tf"].runtime
+
+
+@pytest.mark.parametrize(
+    ("runtime", "message"),
+    [
+        ("{python: '3.11'}", "seldon.runtime.image: this key is required"),
+        ("{image: 'Bad Image', python: '3.11'}", "seldon.runtime.image: must be a container image reference"),
+        ("{image: a/b:1, python: '3'}", "seldon.runtime.python: must be a Python major.minor version"),
+        (
+            "{image: a/b:1, python: '3.11', packages: {mlflow: '>=3'}}",
+            "must be an exact version such as 3.17.2",
+        ),
+        ("{image: a/b:1, python: '3.11', pakages: {}}", "seldon.runtime.pakages"),
+    ],
+)
+def test_a_bad_runtime_is_refused_naming_the_key(runtime: str, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_environment(f"{BASE}seldon: {{runtime: {runtime}}}\n", "environments/dev.yaml")
+    assert message in str(error.value)
+    assert str(error.value).startswith("environments/dev.yaml: ")

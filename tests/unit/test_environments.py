@@ -42,7 +42,7 @@ def test_include_and_exclude_globs() -> None:
 
 
 BAD_FILES = [
-    ("alias: dev\n", "prod.yaml: namespace: Field required"),
+    ("alias: dev\n", "prod.yaml: namespace: this key is required"),
     ("namespace: Models\nalias: dev\n", "prod.yaml: namespace: must be a DNS label"),
     ("namespace: m\nalias: dev\nreplicas: 2\n", "prod.yaml: replicas: unknown key"),
     (

@@ -21,7 +21,7 @@ from generator.plan.gates import SERVE_TAG
 from generator.runtime import candidates, servecheck_report
 from generator.runtime.interpreters import find_python
 from generator.runtime.mlserver import failure, stop
-from generator.runtime.profiles import RuntimeProfile
+from generator.model.runtime import RuntimeProfile
 from generator.runtime.servecheck import FAILED, PASSED, SKIPPED, Candidate, Options, Result, check
 from generator.runtime.venvs import READY, ensure_venv, requirements, venv_key
 from tests.support.snapshots import snapshot, version

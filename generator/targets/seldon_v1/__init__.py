@@ -14,10 +14,12 @@ from generator.config import SeldonSettings
 from generator.config.base import DNS_LABEL
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX
+from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
 from generator.targets.base import ReadBack
 from generator.targets.seldon_v1 import admission, health, promql
-from generator.targets.seldon_v1.render import API_VERSION, seldon_deployment
+from generator.targets.seldon_v1.render import API_VERSION, GRAPH_NODE, seldon_deployment
+from generator.targets.seldon_v1.runtimes import runtime_for
 
 PREDICTOR_NAME = re.compile(DNS_LABEL)
 # The CRD Seldon's helm chart installs: it schemas graph `children` recursively, where the
@@ -66,7 +68,11 @@ class SeldonV1:
         return admission.admission_problems(dict(document))
 
     def served_by(self, settings: SeldonSettings) -> str:
-        return f"{settings.implementation} {settings.protocol}"
+        image = f" {settings.runtime.image}" if settings.runtime else ""
+        return f"{settings.implementation} {settings.protocol}{image}"
+
+    def runtime(self, settings: SeldonSettings) -> RuntimeProfile:
+        return runtime_for(settings)
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:
         return REQUIRED_FLAVOR.get(settings.implementation)
@@ -92,7 +98,8 @@ def serving_predictor(document: Mapping[str, Any], version: str) -> str:
 
 
 def served_by(document: Mapping[str, Any]) -> str:
-    """`IMPLEMENTATION protocol` of the first predictor's graph as the file says ("" if unreadable)."""
+    """`IMPLEMENTATION protocol [image]` of the first predictor as the file says ("" if unreadable):
+    the image only when the graph's container declares one."""
     spec = document.get("spec")
     predictors = spec.get("predictors") if isinstance(spec, dict) else None
     first = predictors[0] if isinstance(predictors, list) and predictors else None
@@ -100,7 +107,21 @@ def served_by(document: Mapping[str, Any]) -> str:
     implementation = graph.get("implementation") if isinstance(graph, dict) else None
     if not isinstance(implementation, str) or not isinstance(spec, dict):
         return ""
-    return f"{implementation} {spec.get('protocol') or 'seldon'}"
+    image = _graph_image(first) if isinstance(first, dict) else ""
+    return f"{implementation} {spec.get('protocol') or 'seldon'}{' ' + image if image else ''}"
+
+
+def _graph_image(predictor: Mapping[str, Any]) -> str:
+    """The image of the graph node's container in `componentSpecs` ("" when none is declared)."""
+    specs = predictor.get("componentSpecs")
+    for component in specs if isinstance(specs, list) else []:
+        pod = component.get("spec") if isinstance(component, dict) else None
+        containers = pod.get("containers") if isinstance(pod, dict) else None
+        for container in containers if isinstance(containers, list) else []:
+            if isinstance(container, dict) and container.get("name") == GRAPH_NODE:
+                image = container.get("image")
+                return image if isinstance(image, str) else ""
+    return ""
 
 
 TARGET = SeldonV1()

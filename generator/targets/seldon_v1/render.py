@@ -91,7 +91,7 @@ def predictor(
         "labels": {"version": number},
         "graph": graph(uri or target.model_uri, settings),
     }
-    containers = container_specs(settings.resources)
+    containers = container_specs(settings)
     if containers:
         spec["componentSpecs"] = containers
     return spec
@@ -112,8 +112,17 @@ def graph(uri: str, settings: SeldonSettings) -> dict[str, Any]:
     return node
 
 
-def container_specs(resources: Resources) -> list[dict[str, Any]]:
-    wanted = {kind: values for kind, values in resources.model_dump(exclude_none=True).items() if values}
-    if not wanted:
-        return []
-    return [{"spec": {"containers": [{"name": GRAPH_NODE, "resources": wanted}]}}]
+def container_specs(settings: SeldonSettings) -> list[dict[str, Any]]:
+    """The graph node's container: a declared runtime's image (it replaces the server's default
+    image; the operator keeps a non-empty one) and resources, when either is set."""
+    container: dict[str, Any] = {"name": GRAPH_NODE}
+    if settings.runtime is not None:
+        container["image"] = settings.runtime.image
+    wanted = resources(settings.resources)
+    if wanted:
+        container["resources"] = wanted
+    return [{"spec": {"containers": [container]}}] if len(container) > 1 else []
+
+
+def resources(given: Resources) -> dict[str, Any]:
+    return {kind: values for kind, values in given.model_dump(exclude_none=True).items() if values}
