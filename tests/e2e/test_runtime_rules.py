@@ -46,26 +46,19 @@ RULES = {
     "cloudpickle-major",
     "missing-package",
 }
-# The rules each kind breaks in Seldon's default MLFLOW_SERVER v2 image, from its MLmodel facts:
-# every signature has `required` columns (mlflow 2.x there, `required` needs >= 2.10).
+# The rules each kind breaks in Seldon's default MLFLOW_SERVER v2 image (mlflow 2.4.1, Python 3.8,
+# numpy 1.24, cloudpickle 2.2), from its MLmodel facts and requirements.txt pins: every signature has
+# `required` columns; the two pickles were made on Python 3.11 next to numpy 2 and cloudpickle 3.
+# A skops file and a code model are not pickles: no Python/numpy/cloudpickle rule, though the code
+# model's MLmodel has a `cloudpickle_version`.
 EXPECTED = {
     "sklearn-skops": {"signature-required", "skops-format"},
-    "sklearn-cloudpickle": {"signature-required", "python-version", "numpy-major"},
-    "pyfunc-cloudpickle": {"signature-required", "python-version", "cloudpickle-major"},
+    "sklearn-cloudpickle": {"signature-required", "python-version", "numpy-major", "cloudpickle-major"},
+    "pyfunc-cloudpickle": {"signature-required", "python-version", "numpy-major", "cloudpickle-major"},
     "pyfunc-code": {"signature-required", "pyfunc-loaders"},
 }
-# Rules that may also name a kind, depending on what the rule reads (not wrong either way):
-# `missing-package` when the image lacks a package of requirements.txt (skops, ...);
-# `cloudpickle-major` for the cloudpickle sklearn model from its requirements.txt pin;
-# `numpy-major` for the cloudpickled pyfunc (a pickle logged next to numpy 2).
-# Nothing else may: e.g. a skops file and a code model are not pickles (python-version, numpy-major
-# and cloudpickle-major do not apply, though the code model's MLmodel has `cloudpickle_version`).
-TOLERATED = {
-    "sklearn-skops": {"missing-package"},
-    "sklearn-cloudpickle": {"missing-package", "cloudpickle-major"},
-    "pyfunc-cloudpickle": {"missing-package", "numpy-major"},
-    "pyfunc-code": {"missing-package"},
-}
+PICKLED = {"sklearn-cloudpickle", "pyfunc-cloudpickle"}
+DEFAULT_IMAGE = "seldonio/mlserver:1.3.5-mlflow"
 REWRITES = """storage:
   rewrites:
     - from: "mlflow-artifacts:/"
@@ -167,9 +160,10 @@ def test_the_default_runtime_refuses_each_kind_with_the_rules_it_breaks(
     assert "Traceback" not in result.err
     line = refusal_line(result, model)
     assert f"version {model.version}" in line or f" {model.version} " in line, line
-    rules = named_rules(line)
-    assert EXPECTED[kind] <= rules, line
-    assert rules <= EXPECTED[kind] | TOLERATED[kind], line
+    assert named_rules(line) == EXPECTED[kind], line
+    assert DEFAULT_IMAGE in line
+    if kind in PICKLED:
+        assert f"{FIX_HINT} with Python {PYTHON}" in line
     assert not [path for path in gitops.remote_files() if path.startswith(f"rendered/prod/{model.name}/")]
 
 
@@ -183,6 +177,7 @@ def test_a_declared_training_runtime_deploys_each_kind_with_its_image(
     result = sync(gitops, registry, cache_dir)
 
     assert result.code == 0, result.out + result.err
+    assert "strict_runtime" not in result.out + result.err  # no drift warning either
     document = yamlio.load(gitops.remote_show(rendered(model)))
     predictor = document["spec"]["predictors"][0]
     assert predictor["annotations"]["version"] == model.version
@@ -190,6 +185,25 @@ def test_a_declared_training_runtime_deploys_each_kind_with_its_image(
     container = predictor["componentSpecs"][0]["spec"]["containers"][0]
     assert container["name"] == "model"
     assert container["image"] == IMAGE
+
+
+def test_dropping_the_declared_runtime_checks_a_deployed_version_again(
+    models: dict[str, LoggedModel], gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path
+) -> None:
+    """Only the environment changed (back to Seldon's default image): the version already deployed
+    is judged against the new runtime, refused, and its deployed files are kept."""
+    model = models["sklearn-skops"]
+    gitops.write_environment("prod", environment([model.name], declared_seldon()))
+    deployed = sync(gitops, registry, cache_dir)
+    assert deployed.code == 0, deployed.out + deployed.err
+    before = gitops.remote_show(rendered(model))
+
+    gitops.write_environment("prod", environment([model.name], default_seldon()))
+    result = sync(gitops, registry, cache_dir)
+
+    assert result.code == 1, result.out + result.err
+    assert named_rules(refusal_line(result, model)) == EXPECTED["sklearn-skops"]
+    assert gitops.remote_show(rendered(model)) == before
 
 
 def serve_cache() -> Path:

@@ -24,6 +24,9 @@ cloudpickle 3.1.3), read from the stored files:
 
 Every kind's signature inputs are `[{"type": "double", "name": "amount", "required": true}, ...]`,
 and `saved_input_example_info` names `input_example.json` and `serving_input_example.json`.
+
+The pyfuncs answer a DataFrame (`total`): MLServer 1.7.1's MLflow runtime cannot encode a pandas
+Series (`AttributeError: 'float' object has no attribute 'dtype'`, HTTP 500 on /infer).
 """
 
 from __future__ import annotations
@@ -48,12 +51,13 @@ TRAINED = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "cloudpickle", 
 CODE_MODEL = '''"""A models-from-code pyfunc: the sum of its two inputs."""
 
 import mlflow
+import pandas as pd
 from mlflow.pyfunc import PythonModel
 
 
 class SumModel(PythonModel):
     def predict(self, context, model_input, params=None):
-        return model_input["amount"] + model_input["age"]
+        return pd.DataFrame({"total": model_input["amount"] + model_input["age"]})
 
 
 mlflow.models.set_model(SumModel())
@@ -168,7 +172,9 @@ def _sum_model() -> Any:
     class SumModel(PythonModel):
         # No type hints: MLflow 3 would try (and fail) to derive a schema from `Any`.
         def predict(self, context, model_input, params=None):
-            return model_input["amount"] + model_input["age"]
+            import pandas as pd
+
+            return pd.DataFrame({"total": model_input["amount"] + model_input["age"]})
 
     return SumModel()
 
