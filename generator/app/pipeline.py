@@ -96,11 +96,7 @@ def _judge(item: Fresh, facts: ModelFacts | str) -> tuple[str, list[str]]:
     profile = item.serving_target.runtime(item.settings)
     found = compat.findings(facts, profile)
     refusing = [f for f in found if f.hard or item.strict]
-    warned = [
-        f"{profile.summary}: {f} (`safety.strict_runtime: true` refuses it)"
-        for f in found
-        if f not in refusing
-    ]
+    warned = [f"{f}; `safety.strict_runtime: true` would refuse it" for f in found if f not in refusing]
     if not refusing:
         return "", warned
     listed = "; ".join(str(f) for f in refusing)

@@ -37,6 +37,7 @@ class RuntimeProfile:
     def summary(self) -> str:
         """`name (Python 3.8, mlflow 2.4.1)`: what plan, status and pull requests show."""
         facts = [f"Python {self.python}"] if self.python else []
+        facts += ["the model's own environment"] if self.builds_environment else []
         facts += [f"{name} {self.packages[name]}" for name in ("mlflow",) if name in self.packages]
         return f"{self.name} ({', '.join(facts)})" if facts else self.name
 

@@ -162,7 +162,8 @@ def _drift(facts: ModelFacts, profile: RuntimeProfile) -> list[Finding]:
         if trained and installed and (trained.major, trained.minor) != (installed.major, installed.minor):
             message = f"trained with {package} {trained}, served with {installed}"
             found.append(Finding(f"{flavor}-version", message, hard=False, minimum={package: str(trained)}))
-    unlisted = sorted(set(facts.requirements) - _provided(profile)) if profile.packages else []
+    not_loaded = {"mlflow", "mlflow-skinny"} if profile.model_files else set()  # MLflow is not the loader
+    unlisted = sorted(set(facts.requirements) - _provided(profile) - not_loaded) if profile.packages else []
     if unlisted and not profile.builds_environment:
         message = f"requirements.txt names {_joined(unlisted)}, which the runtime does not list"
         found.append(Finding("unlisted-requirement", message, hard=False))

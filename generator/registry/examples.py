@@ -61,6 +61,7 @@ def _seed(mlflow, tracking_uri: str, models: list[ExampleModel], artifact_locati
     features = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     labels = np.array([0, 1, 1, 0])
     total, done = sum(model.versions for model in models), 0
+    requirements = training_requirements()
     for model in models:
         for number in range(1, model.versions + 1):
             timing.progress("examples", done, total)
@@ -68,9 +69,25 @@ def _seed(mlflow, tracking_uri: str, models: list[ExampleModel], artifact_locati
             with mlflow.start_run(experiment_id=experiment, run_name=f"{model.name}-v{number}"):
                 mlflow.log_metric(model.metric, round(0.80 + 0.01 * number, 4))
                 estimator = LogisticRegression().fit(features, labels)
-                mlflow.sklearn.log_model(estimator, name="model", registered_model_name=model.name)
+                mlflow.sklearn.log_model(
+                    estimator, name="model", registered_model_name=model.name, pip_requirements=requirements
+                )
         for alias, version in model.aliases.items():
             client.set_registered_model_alias(model.name, alias, str(version))
+
+
+def training_requirements() -> list[str]:
+    """This environment's pins of what the example models need (given: MLflow would otherwise
+    infer them by loading each model in a subprocess, and record whatever that process imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = []
+    for package in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "cloudpickle", "skops"):
+        try:
+            pins.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            continue
+    return pins
 
 
 def set_alias(tracking_uri: str, model: str, alias: str, version: int) -> None:

@@ -19,6 +19,7 @@ from generator.model.layout import ANNOTATION_PREFIX
 from generator.plan.planner import Change, Plan, Target
 from generator.report import plain
 from generator.report.escape import code, fence, html_text, label, text, url
+from generator.report.runtime import runtime_line
 
 RUN_ID = f"{ANNOTATION_PREFIX}run-id"
 MAX_METRICS = 4
@@ -211,6 +212,8 @@ def plan_markdown(plan: Plan, touched: list[str], context: Context, diff: str = 
             lines += ["No changes.", ""]
             continue
         if env_rows:
+            serving = runtime_line(plan.environments[env_name].config, [r.model for r in env_rows])
+            lines += [f"Runtime: {code(serving)}", ""]
             lines += [*table(env_rows, with_environment=False), "", *_details_of(env_rows)]
         lines += [f"- :x: {code(c.model)}: {text(c.reason)}" for c in rejected]
         lines += [""] if rejected else []
@@ -236,6 +239,8 @@ def pull_request_body(
         "",
         f"The models' {code('@' + config.alias)} alias moved in the MLflow registry. Merging this pull "
         "request deploys the change below; Argo CD then syncs the cluster.",
+        "",
+        f"Runtime: {code(runtime_line(config, [row.model for row in found]) or 'none')}",
         "",
         *table(found, with_environment=False),
         "",

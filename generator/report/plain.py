@@ -12,6 +12,7 @@ from generator.model import CurrentState
 from generator.plan.planner import Change, Plan
 from generator.plan.rollout_state import State
 from generator.printable import printable
+from generator.report.runtime import runtime_line
 
 SYMBOLS = {"deploy": "+", "update": "~", "remove": "-", "reject": "!", "config": "~"}
 SYMBOLS |= {kind: "~" for kind in ("start", "restart", "advance", "promote", "abort", "release")}
@@ -58,6 +59,8 @@ def plan_text(plan: Plan, touched: list[str]) -> str:
             lines.append(f"{env_name}: no changes")
             continue
         lines.append(f"{env_name}:")
+        serving = runtime_line(plan.environments[env_name].config, [c.model for c in [*env_changes, *waits]])
+        lines += [f"  runtime: {printable(serving)}"] if serving else []
         lines += [f"  {SYMBOLS[c.kind]} {describe(c).split(': ', 1)[1]}" for c in [*env_changes, *waits]]
         lines += [f"  ! {printable(c.model)}: {printable(c.reason)}" for c in rejections]
     lines += [f"warning: {printable(warning)}" for warning in plan.warnings]

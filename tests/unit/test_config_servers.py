@@ -76,9 +76,11 @@ overrides:
         parse_environment(text, "environments/prod.yaml")
     assert str(error.value) == (
         "environments/prod.yaml: overrides.tf.implementation: TENSORFLOW_SERVER has no image for "
-        f"protocol v2 (seldon.protocol) {WHY}; TENSORFLOW_SERVER runs with protocol seldon, or declare seldon.runtime with an image; "
+        f"protocol v2 (seldon.protocol) {WHY}; TENSORFLOW_SERVER runs with protocol seldon, "
+        "or declare seldon.runtime with an image; "
         f"environments/prod.yaml: overrides.back.protocol: TRITON_SERVER has no image for protocol seldon "
-        f"(overrides.back.protocol) {WHY}; TRITON_SERVER runs with protocol v2, or declare seldon.runtime with an image"
+        f"(overrides.back.protocol) {WHY}; TRITON_SERVER runs with protocol v2, "
+        "or declare seldon.runtime with an image"
     )
 
 

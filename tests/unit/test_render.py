@@ -20,6 +20,10 @@ seldon:
   resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {memory: 2Gi}}
   env_secret_ref_name: seldon-rclone-secret
   service_account_name: seldon-models
+  runtime:
+    image: ghcr.io/acme/mlserver-mlflow:1.7.1-py311
+    python: "3.11"
+    packages: {mlflow: 3.17.2, skops: 0.16.0}
 overrides:
   fraud-detector: {replicas: 4}
 """,

@@ -17,11 +17,11 @@ import pytest
 from generator.config.loader import parse_environment
 from generator.errors import ConfigError
 from generator.model import CurrentState, Deployed
+from generator.model.runtime import RuntimeProfile
 from generator.plan.gates import SERVE_TAG
 from generator.runtime import candidates, servecheck_report
 from generator.runtime.interpreters import find_python
 from generator.runtime.mlserver import failure, stop
-from generator.model.runtime import RuntimeProfile
 from generator.runtime.servecheck import FAILED, PASSED, SKIPPED, Candidate, Options, Result, check
 from generator.runtime.venvs import READY, ensure_venv, requirements, venv_key
 from tests.support.snapshots import snapshot, version
