@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.proxy import CountingProxy
-from benchmarks.seed import ENVIRONMENTS, Registry
+from benchmarks.seed import ENVIRONMENTS, Registry, runtime_block
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIMMED = ("kubectl", "kubeconform", "git")
@@ -69,7 +69,7 @@ class Bench:
             path = seed / "environments" / f"{env}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
             extra = "" if self.monitoring else NO_MONITORING
-            path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias) + extra)
+            path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias) + runtime_block() + extra)
         git(seed, "add", "environments")
         git(seed, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "-qm", "envs")
         git(seed, "push", "-q", "origin", "HEAD:main")

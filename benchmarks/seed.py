@@ -24,6 +24,19 @@ from pathlib import Path
 from generator.registry import examples
 
 ENVIRONMENTS = {"dev": "dev", "staging": "staging", "prod": "champion"}
+
+
+def runtime_block() -> str:
+    """`seldon.runtime` loading the seeded MLflow 3 models (this Python, the pins they record)."""
+    import sys
+
+    pairs = (pin.split("==", 1) for pin in examples.training_requirements())
+    pins = "".join(f"      {name}: '{version}'\n" for name, version in pairs)
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    image = "ghcr.io/acme/mlserver-mlflow:1.7.1"
+    return f"seldon:\n  runtime:\n    image: {image}\n    python: '{python}'\n    packages:\n{pins}"
+
+
 BASE_MODEL = "bench-base"
 CLONED_TABLES = ("registered_models", "model_versions", "registered_model_aliases")
 

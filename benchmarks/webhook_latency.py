@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks import report
+from benchmarks.seed import runtime_block
 from generator import yamlio
 from generator.registry import examples
 from tests.support.receiver import WEBHOOK_MLFLOW_ENV, Receiver, start_receiver, wait_for
@@ -151,7 +152,7 @@ def _gitops(base: Path) -> tuple[Path, Path]:
     for env, alias in ENVIRONMENTS.items():
         path = clone / "environments" / f"{env}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias))
+        path.write_text(ENVIRONMENT_FILE.format(env=env, alias=alias) + runtime_block())
     _git(clone, "add", "environments")
     _git(clone, "commit", "-qm", "environments")
     _git(clone, "push", "-q", "origin", "HEAD:main")

@@ -38,6 +38,19 @@ class RuntimeSettings(Strict):
         None, pattern=VERSION, description="MLServer version in the image (the serve check builds it)."
     )
 
+    @field_validator("python", "mlserver", mode="before")
+    @classmethod
+    def _quoted(cls, value: object) -> object:
+        return _unquoted_number(value, "")
+
+    @field_validator("packages", mode="before")
+    @classmethod
+    def _quoted_pins(cls, packages: object) -> object:
+        if isinstance(packages, dict):
+            for name, pinned in packages.items():
+                _unquoted_number(pinned, f"{name}: ")
+        return packages
+
     @field_validator("packages")
     @classmethod
     def _exact_versions(cls, packages: dict[str, str]) -> dict[str, str]:
@@ -56,3 +69,12 @@ class RuntimeSettings(Strict):
             mlserver=self.mlserver or self.packages.get("mlserver"),
             source="seldon.runtime",
         )
+
+
+def _unquoted_number(value: object, where: str) -> object:
+    """YAML reads `3.10` as the number 3.1: versions must be written in quotes."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(
+            f"{where}write the version in quotes ('{value}'): YAML reads an unquoted 3.10 as 3.1"
+        )
+    return value

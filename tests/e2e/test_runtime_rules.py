@@ -152,7 +152,7 @@ def test_the_default_runtime_refuses_each_kind_with_the_rules_it_breaks(
     kind: str, models: dict[str, LoggedModel], gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path
 ) -> None:
     model = models[kind]
-    gitops.write_environment("prod", environment([model.name], default_seldon()))
+    gitops.write_environment("prod", environment([model.name], default_seldon()), runtime=False)
 
     result = sync(gitops, registry, cache_dir)
 
@@ -198,7 +198,7 @@ def test_dropping_the_declared_runtime_checks_a_deployed_version_again(
     assert deployed.code == 0, deployed.out + deployed.err
     before = gitops.remote_show(rendered(model))
 
-    gitops.write_environment("prod", environment([model.name], default_seldon()))
+    gitops.write_environment("prod", environment([model.name], default_seldon()), runtime=False)
     result = sync(gitops, registry, cache_dir)
 
     assert result.code == 1, result.out + result.err

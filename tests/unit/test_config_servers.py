@@ -121,6 +121,8 @@ def test_an_override_with_its_own_runtime_may_use_a_pair_without_image() -> None
             "must be an exact version such as 3.17.2",
         ),
         ("{image: a/b:1, python: '3.11', pakages: {}}", "seldon.runtime.pakages"),
+        ("{image: a/b:1, python: 3.10}", "seldon.runtime.python: write the version in quotes ('3.1')"),
+        ("{image: a/b:1, python: '3.11', packages: {mlflow: 3.10}}", "mlflow: write the version in quotes"),
     ],
 )
 def test_a_bad_runtime_is_refused_naming_the_key(runtime: str, message: str) -> None:
