@@ -12,4 +12,5 @@ from generator.config.settings import Settings
 
 def load_selected(settings: Settings, root: Path) -> dict[str, EnvironmentConfig]:
     """The selected environments of the repository at `root`, validated (`target:` included)."""
-    return load_environments(root / settings.environments_dir, settings.only or None, set(targets.TARGETS))
+    capabilities = {name: target.strategies for name, target in targets.TARGETS.items()}
+    return load_environments(root / settings.environments_dir, settings.only or None, capabilities)

@@ -7,6 +7,8 @@ complete configuration. Loading files lives in `generator.config.loader`.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -17,6 +19,9 @@ from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
 from generator.config.strategy import Strategy, merged
+
+# Targets with a settings block of their own: target name -> EnvironmentConfig field.
+TARGET_BLOCKS: dict[str, str] = {}
 
 
 class ModelSelection(Strict):
@@ -81,6 +86,25 @@ class EnvironmentConfig(Strict):
             raise ValueError(f"unknown serving target {value!r}; known targets: {', '.join(sorted(known))}")
         return value
 
+    @model_validator(mode="after")
+    def _target_can_do_the_strategies(self, info: ValidationInfo) -> EnvironmentConfig:
+        """Each strategy (the environment's, each override's) is one the target can roll out."""
+        known = (info.context or {}).get("targets")
+        supported = known.get(self.target) if isinstance(known, Mapping) else None
+        if not isinstance(supported, Collection) or isinstance(supported, str):
+            return self
+        wanted = {"strategy": self.strategy.type}
+        for model, override in self.overrides.items():
+            if override.strategy is not None:
+                wanted[f"overrides.{model}.strategy"] = override.strategy.type
+        for where, kind in wanted.items():
+            if kind not in supported:
+                raise ValueError(
+                    f"{where}: the {self.target} target cannot roll out {kind!r}; "
+                    f"it supports {', '.join(sorted(supported))}"
+                )
+        return self
+
     @field_validator("overrides")
     @classmethod
     def _override_images(
@@ -106,6 +130,11 @@ class EnvironmentConfig(Strict):
                     f"{where + ': ' if where else ''}{reason}"
                 ) from None
         return self
+
+    def target_settings(self, model: str) -> Any:
+        """The target's own settings block for `model` (None for targets without one)."""
+        block = TARGET_BLOCKS.get(self.target)
+        return getattr(self, block) if block else None
 
     def seldon_for(self, model: str) -> SeldonSettings:
         """The environment's Seldon settings with the model's override applied."""

@@ -34,7 +34,8 @@ _BRACKET = re.compile(r"[\[\]{}]")
 def parse_environment(text: str, source: str, targets: Collection[str] | None = None) -> EnvironmentConfig:
     """Validate one environment file's text; `source` names it in error messages.
 
-    `targets` are the serving targets `target:` may name (None: any name).
+    `targets` are the serving targets `target:` may name (None: any name); as a mapping, each
+    name's value is the strategies that target can roll out (others are refused).
     """
     if _flow_depth(text) > MAX_FLOW_DEPTH or _indent(text) > MAX_INDENT:
         raise ConfigError(f"{source}: nested too deeply", DEEP_HINT)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from generator.config import EnvironmentConfig, SeldonSettings
 from generator.config.strategy import strategy_for
@@ -45,6 +46,7 @@ class Target:
     rollout: dict[str, str] = field(default_factory=dict)  # rollout-* annotations to record
     predictor: str = ""  # the serving predictor's name ("" = the strategy's role name)
     candidate_replicas: int = 0  # the candidate predictor's replicas (rollout.candidate_replicas)
+    settings: Any = None  # the target's own settings block (`EnvironmentConfig.target_settings`)
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ def _target(
         rollout=decision.annotations,
         predictor=serving_name(before, decision.strategy),
         candidate_replicas=rollout.candidate_replicas(decision.strategy, seldon.replicas, decision.weight),
+        settings=config.target_settings(model),
     )
 
 

@@ -41,6 +41,7 @@ class ServingTarget(Protocol):
     file_name: str  # the serving document's name in rendered/<env>/<model>/
     crd: str  # where its CustomResourceDefinition is published (turned into a kubeconform schema)
     health_checks: Mapping[str, str]  # Argo CD argocd-cm key -> Lua health check
+    strategies: frozenset[str]  # the strategy types it can roll out (others are refused at load)
 
     @property
     def metrics(self) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from generator.config import SeldonSettings
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX
+from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
 from generator.targets.base import ReadBack
 
@@ -27,6 +28,7 @@ class PlainDeployment:
     crd = ""  # a core kind: no CRD
     health_checks: Mapping[str, str] = {HEALTH_KEY: HEALTH_LUA}
     metrics = None
+    strategies = frozenset({"replace"})
 
     def render(self, deployment: Target) -> Document:
         labels = {"app.kubernetes.io/name": deployment.directory}
@@ -72,6 +74,9 @@ class PlainDeployment:
 
     def served_by(self, settings: SeldonSettings) -> str:
         return "example.org/model-server:1"
+
+    def runtime(self, settings: SeldonSettings) -> RuntimeProfile:
+        return RuntimeProfile("example.org/model-server:1", "example.org/model-server:1", None)
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:
         return None

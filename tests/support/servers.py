@@ -116,7 +116,9 @@ def mlflow_server(
     else:
         args += ["--artifacts-destination", (workdir / "artifacts").as_uri()]
     url = f"http://127.0.0.1:{port}"
-    return Server(args, workdir, f"{url}/health", env), url
+    # No job-execution workers (huey): the tests run no MLflow jobs, and each worker costs memory.
+    quiet = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}
+    return Server(args, workdir, f"{url}/health", quiet), url
 
 
 def prometheus_server(

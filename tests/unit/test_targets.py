@@ -101,3 +101,20 @@ def test_an_unknown_target_is_refused_at_load_naming_file_and_key(tmp_path: Path
     message = raised.value.one_line()
     assert "environments/dev.yaml" in message and "target" in message
     assert "unknown serving target 'kserv'" in message and "seldon-v1" in message
+
+
+def test_a_strategy_the_target_cannot_roll_out_is_refused_at_load() -> None:
+    from generator.config.loader import parse_environment
+    from generator.errors import ConfigError
+
+    text = "namespace: d\nalias: dev\nstrategy: canary\noverrides:\n  m: {strategy: shadow}\n"
+    capabilities = {"seldon-v1": frozenset({"replace", "canary"})}
+    with pytest.raises(ConfigError) as error:
+        parse_environment(text, "environments/dev.yaml", capabilities)
+    assert str(error.value) == (
+        "environments/dev.yaml: overrides.m.strategy: the seldon-v1 target cannot roll out 'shadow'; "
+        "it supports canary, replace"
+    )
+    assert parse_environment(
+        text, "environments/dev.yaml", {"seldon-v1": targets.get("seldon-v1").strategies}
+    )

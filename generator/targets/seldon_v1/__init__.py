@@ -48,6 +48,7 @@ class SeldonV1:
     file_name = "seldondeployment.yaml"
     crd = CRD_URL
     health_checks: Mapping[str, str] = {health.HEALTH_KEY: health.SELDON_HEALTH_LUA}
+    strategies = frozenset({"replace", "canary", "ab", "shadow"})
     metrics = promql
 
     def render(self, deployment: Target) -> Document:
