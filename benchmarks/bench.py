@@ -121,8 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--artifacts",
         choices=["shared", "distinct"],
-        default="shared",
-        help="all versions share one logged model (default), or each has its own copy",
+        default="distinct",
+        help="each version has its own logged model (default: realistic for the artifact check), "
+        "or all share one",
     )
     parser.add_argument(
         "--monitoring",

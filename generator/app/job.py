@@ -74,7 +74,9 @@ def compute(
         guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
     if settings.check_artifacts:
         with timing.phase("artifacts"):
-            reasons, warnings = artifact_reasons(the_plan, current, settings.tracking_uri)
+            reasons, warnings = artifact_reasons(
+                the_plan, current, settings.tracking_uri, settings.artifact_workers
+            )
             the_plan = quarantine(the_plan, current, reasons)
             the_plan = replace(the_plan, warnings=[*the_plan.warnings, *warnings])
     with timing.phase("validate"):

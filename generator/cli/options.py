@@ -165,6 +165,14 @@ GUARDS = [
         is_flag=True,
         help="Do not read the MLmodel file of newly deployed versions before rendering.",
     ),
+    click.option(
+        "--artifact-workers",
+        type=click.IntRange(1, 64),
+        default=16,
+        show_default=True,
+        envvar="MODEL_GITOPS_ARTIFACT_WORKERS",
+        help="How many versions' files are read at once by the artifact check.",
+    ),
 ]
 PROMETHEUS = [
     click.option(
@@ -254,6 +262,7 @@ def build_settings(**values: Any) -> Settings:
         delivery=delivery_settings(values),
         allow_prune=values.get("allow_prune", False),
         check_artifacts=not values.get("skip_artifact_check", False),
+        artifact_workers=values.get("artifact_workers") or 16,
         prometheus_url=values.get("prometheus_url"),
         now=values.get("now"),
         argocd_repo_url=values.get("repo_url"),

@@ -58,6 +58,7 @@ class Settings:
     delivery: DeliveryOptions = field(default_factory=DeliveryOptions)
     allow_prune: bool = False
     check_artifacts: bool = True
+    artifact_workers: int = 16  # versions whose files are read at once (the artifact check)
     prometheus_url: str | None = None  # rollout gates (MODEL_GITOPS_PROMETHEUS_URL)
     now: datetime | None = None  # a fixed clock for rollouts (MODEL_GITOPS_NOW); None: the real one
     argocd_repo_url: str | None = None  # None: the push remote's URL (MODEL_GITOPS_REPO_URL)
