@@ -53,7 +53,6 @@ class PullRequest:
     title: str
     body: str
     head: str
-    head_sha: str
     base: str
     labels: tuple[str, ...] = ()
     draft: bool = False
@@ -67,7 +66,6 @@ class PullRequest:
             title=str(data.get("title") or ""),
             body=str(data.get("body") or ""),
             head=str(data["head"]["ref"]),
-            head_sha=str(data["head"].get("sha") or ""),
             base=str(data["base"]["ref"]),
             labels=tuple(sorted(str(label["name"]) for label in data.get("labels") or [])),
             draft=bool(data.get("draft")),
