@@ -15,8 +15,9 @@ from generator.app.environments import load_selected
 from generator.app.pipeline import artifact_reasons, render_validated
 from generator.app.sources import LiveSources, Sources
 from generator.config.settings import Settings
-from generator.delivery import flow
+from generator.delivery import flow, notify
 from generator.delivery.argocd_source import argocd_source, managed_directories
+from generator.delivery.notify import http as notify_http
 from generator.gitrepo import workspace
 from generator.model import CurrentState, Snapshot
 from generator.plan import guards
@@ -100,4 +101,7 @@ def sync(settings: Settings, sources: Sources | None = None) -> SyncResult:
     computed, commit = delivered.computed, delivered.commit
     if commit is not None:
         holds.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
+    if settings.push:  # a run that delivers tells people; a local try does not
+        news = notify.messages(computed.plan, computed.changed, commit)
+        delivered.warnings.extend(notify.send(news, notify_http.SENDERS))
     return SyncResult(computed, commit, delivered.pushed, delivered)

@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_v
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
+from generator.config.notify import Notify
 from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
@@ -76,6 +77,7 @@ class EnvironmentConfig(Strict):
     strategy: Strategy = Strategy()
     delivery: Delivery = Delivery()
     safety: Safety = Safety()
+    notify: Notify = Notify()
 
     @field_validator("target")
     @classmethod
