@@ -70,7 +70,8 @@ class LiveSources:
 
 def aliases(environments: dict[str, EnvironmentConfig]) -> set[str]:
     """Every alias a run needs: each environment's, and A/B challengers (overrides included)."""
-    found = {config.alias for config in environments.values()}
+    found = {config.alias for config in environments.values() if config.alias}
+    found |= {c.promote.set_alias for c in environments.values() if c.promote and c.promote.set_alias}
     for config in environments.values():
         strategies = [config.strategy, *(o.strategy for o in config.overrides.values() if o.strategy)]
         found |= {s.challenger for s in strategies if s.challenger}
@@ -90,6 +91,8 @@ def deployed_versions(current: CurrentState) -> set[tuple[str, str]]:
 
 
 def needs_run_metrics(environments: dict[str, EnvironmentConfig]) -> bool:
+    if any(config.promote is not None and config.promote.offline for config in environments.values()):
+        return True
     return any(
         strategy_for(config, model).offline
         for config in environments.values()

@@ -16,6 +16,7 @@ from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.notify import Notify
+from generator.config.promote import Promotion
 from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
@@ -67,7 +68,8 @@ class EnvironmentConfig(Strict):
         default="seldon-v1", description="The serving stack: seldon-v1 (default).", min_length=1
     )
     namespace: str = Field(pattern=DNS_LABEL)
-    alias: str = Field(min_length=1, max_length=255)
+    alias: str | None = Field(None, min_length=1, max_length=255)
+    promote: Promotion | None = None
     models: ModelSelection = ModelSelection()
     seldon: SeldonSettings = SeldonSettings()
     overrides: dict[str, ModelOverride] = {}
@@ -87,6 +89,31 @@ class EnvironmentConfig(Strict):
         if known is not None and value not in known:
             raise ValueError(f"unknown serving target {value!r}; known targets: {', '.join(sorted(known))}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _promotion_approval(cls, data: Any) -> Any:
+        """`promote.approval: pull-request` delivers through a pull request unless told otherwise."""
+        promote = data.get("promote") if isinstance(data, dict) else None
+        if isinstance(promote, dict) and promote.get("approval") == "pull-request" and "delivery" not in data:
+            return {**data, "delivery": "pull-request"}
+        return data
+
+    @model_validator(mode="after")
+    def _alias_or_promotion(self) -> EnvironmentConfig:
+        if self.alias is None and self.promote is None:
+            raise ValueError(
+                "give `alias` (the MLflow alias to deploy) or `promote` (where versions come from)"
+            )
+        if (
+            self.promote is not None
+            and self.promote.approval == "pull-request"
+            and not self.delivery.pull_request
+        ):
+            raise ValueError(
+                "promote.approval: pull-request needs `delivery: pull-request` (or no `delivery` key)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _target_can_do_the_strategies(self, info: ValidationInfo) -> EnvironmentConfig:

@@ -126,6 +126,38 @@ def reading_requests(
                         online.namespace_label,
                     )
                 )
+    return wanted + promotion_requests(environments, current)
+
+
+def promotion_requests(
+    environments: dict[str, EnvironmentConfig], current: CurrentState
+) -> list[ReadingRequest]:
+    """The source environment's serving predictor of each version waiting for promotion, read
+    over the soak window (`environments` must hold the source environments too)."""
+    wanted = []
+    for env, config in sorted(environments.items()):
+        promote = config.promote
+        source = environments.get(promote.from_) if promote is not None and promote.online else None
+        if promote is None or promote.online is None or source is None:
+            continue
+        here = current.deployed.get(env, {})
+        for model, deployed in sorted(current.deployed.get(promote.from_, {}).items()):
+            ahead = here.get(model)
+            if ahead is not None and deployed.version in (ahead.version, State.of(ahead).candidate):
+                continue
+            predictor = serving_name(deployed, State.of(deployed).strategy or "replace")
+            wanted.append(
+                ReadingRequest(
+                    promote.from_,
+                    model,
+                    source.namespace,
+                    deployed.directory,
+                    predictor,
+                    deployed.version,
+                    promote.soak_seconds,
+                    promote.online.namespace_label,
+                )
+            )
     return wanted
 
 
