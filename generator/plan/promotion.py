@@ -67,7 +67,7 @@ def kept_version(here: Deployed | None) -> str:
 def _soak(promote: Promotion, candidate: str, since: ServedSince | None, now: datetime) -> str:
     if since is None or since.version != candidate:
         return f"no commit in Git history shows {promote.from_} starting to serve it"
-    served = (now - since.time).total_seconds()
+    served = max((now - since.time).total_seconds(), 0.0)  # a clock behind the commit: not yet
     if served < promote.soak_seconds:
         return f"served there {_hours(served)} of {promote.soak} (since {since.commit[:12]})"
     return ""
@@ -77,7 +77,8 @@ def _online(promote: Promotion, model: str, source: Deployed, readings: Readings
     if promote.online is None:
         return ""
     reading = readings.get(promote.from_, model, _predictor(source))
-    result = gates.online(promote.online, reading, None, readings.unavailable, role=promote.from_)
+    over_soak = promote.online.model_copy(update={"window": promote.soak})  # what was read
+    result = gates.online(over_soak, reading, None, readings.unavailable, role=promote.from_)
     return "" if result.outcome == gates.PASS else f"{result.outcome}: {result.reason}"
 
 
