@@ -28,6 +28,14 @@ def seldon_crd() -> str:
     return str(local) if local.is_file() else CRD_URL
 
 
+def kserve_crd() -> str:
+    """KServe v0.20.0's InferenceService CRD: the offline copy in ../shared, else its public location."""
+    from generator.targets.kserve import CRD_URL
+
+    local = shared_dir() / "crds" / "serving.kserve.io_inferenceservices.yaml"
+    return str(local) if local.is_file() else CRD_URL
+
+
 @pytest.fixture(scope="session", autouse=True)
 def offline_validation() -> None:
     """Point validation at the offline schemas and CRDs of ../shared, as this project's CI does.
@@ -45,7 +53,7 @@ def offline_validation() -> None:
         f"{{{{.ResourceKind}}}}{{{{.KindSuffix}}}}.json "
         f"{schemas}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
     )
-    os.environ.setdefault("MODEL_GITOPS_CRDS", seldon_crd())
+    os.environ.setdefault("MODEL_GITOPS_CRDS", f"{seldon_crd()} {kserve_crd()}")
 
 
 def _tools_and_identity() -> None:

@@ -128,7 +128,7 @@ VALIDATION = [
         multiple=True,
         envvar="MODEL_GITOPS_CRDS",
         help="CRD file or https URL to validate custom resources against "
-        "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD.",
+        "(repeatable; env: space-separated). Default: each serving target's published CRD.",
     ),
     click.option(
         "--kubernetes-version",

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_v
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
+from generator.config.kserve import KServeSettings
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
 from generator.config.notify import Notify
 from generator.config.promote import Promotion
@@ -23,7 +24,7 @@ from generator.config.seldon import ModelOverride, SeldonSettings, check_overrid
 from generator.config.strategy import Strategy, merged
 
 # Targets with a settings block of their own: target name -> EnvironmentConfig field.
-TARGET_BLOCKS: dict[str, str] = {}
+TARGET_BLOCKS: dict[str, str] = {"kserve": "kserve"}
 
 
 class ModelSelection(Strict):
@@ -65,13 +66,14 @@ class EnvironmentConfig(Strict):
     """One environment: where it deploys, which alias it follows, and how."""
 
     target: str = Field(
-        default="seldon-v1", description="The serving stack: seldon-v1 (default).", min_length=1
+        default="seldon-v1", description="The serving stack: seldon-v1 (default) or kserve.", min_length=1
     )
     namespace: str = Field(pattern=DNS_LABEL)
     alias: str | None = Field(None, min_length=1, max_length=255)
     promote: Promotion | None = None
     models: ModelSelection = ModelSelection()
     seldon: SeldonSettings = SeldonSettings()
+    kserve: KServeSettings = KServeSettings()
     overrides: dict[str, ModelOverride] = {}
     storage: Storage = Storage()
     monitoring: MonitoringSettings = MonitoringSettings()
@@ -158,6 +160,15 @@ class EnvironmentConfig(Strict):
                     f"overrides.{model} combined with the environment's settings: "
                     f"{where + ': ' if where else ''}{reason}"
                 ) from None
+        return self
+
+    @model_validator(mode="after")
+    def _target_block_fits(self) -> EnvironmentConfig:
+        """The target's own block judges the rest of the file (`check_environment`, if it has one)."""
+        block = TARGET_BLOCKS.get(self.target)
+        check = getattr(getattr(self, block), "check_environment", None) if block else None
+        if check is not None:
+            check(self)
         return self
 
     def target_settings(self, model: str) -> Any:

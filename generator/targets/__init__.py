@@ -8,12 +8,13 @@ and the CLI never name one.
 
 from __future__ import annotations
 
-from generator.targets import seldon_v1
+from generator.targets import kserve, seldon_v1
 from generator.targets.base import ReadBack, ServingTarget
 
 DEFAULT = seldon_v1.TARGET.name
 TARGETS: dict[str, ServingTarget] = {
     seldon_v1.TARGET.name: seldon_v1.TARGET,
+    kserve.TARGET.name: kserve.TARGET,
 }
 
 

@@ -36,6 +36,7 @@ class Runs:
     files: dict[str, bytes] = field(default_factory=dict)
     now: datetime = T0
     last: Plan | None = None
+    serving_file: str = "seldondeployment.yaml"  # the target's serving document (`file_name`)
 
     @property
     def current(self) -> CurrentState:
@@ -49,9 +50,9 @@ class Runs:
         self.last = plan(self.environments, snapshot, self.current, metrics or Readings(), self.now)
         documents = render(self.last)
         self.files = {
-            p: yamlio.dump(d).encode() for p, d in documents.items() if p.endswith("seldondeployment.yaml")
+            p: yamlio.dump(d).encode() for p, d in documents.items() if p.endswith(self.serving_file)
         }
         return self.last
 
     def document(self, env: str, directory: str) -> dict:  # type: ignore[type-arg]
-        return yamlio.load(self.files[f"{env}/{directory}/seldondeployment.yaml"].decode())
+        return yamlio.load(self.files[f"{env}/{directory}/{self.serving_file}"].decode())
