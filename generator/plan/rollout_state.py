@@ -124,6 +124,7 @@ def reading_requests(
                         version,
                         online.window_seconds,
                         online.namespace_label,
+                        config.target,
                     )
                 )
     return wanted

@@ -163,9 +163,17 @@ def number(value: float) -> str:
     return text or "0"
 
 
+READING_LABELS = (MODEL_LABEL,)  # the gate queries' samples are keyed by the Model
+
+
 def reading_model(request: ReadingRequest) -> str:
     """The `model` label value of the series a gate reading of `request` comes from."""
     return model_name(request.deployment, request.predictor, request.version)
+
+
+def reading_key(request: ReadingRequest) -> tuple[str, ...]:
+    """`request`'s key among the gate queries' samples (their `READING_LABELS` values)."""
+    return (reading_model(request),)
 
 
 def reading_queries(group: list[ReadingRequest]) -> dict[str, str]:
