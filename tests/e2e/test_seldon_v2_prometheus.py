@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from generator.app.sources import gate_queries
+from generator.metrics import prometheus as prometheus_client
 from generator.model.readings import ReadingRequest
 from generator.targets.seldon_v2 import promql
 from generator.targets.seldon_v2.promql import PER_PREDICTOR, Selector
@@ -87,11 +89,16 @@ def test_no_traffic_is_one_series_for_an_idle_deployment_only(prometheus: str) -
     assert query(prometheus, promql.no_traffic(SERVING, "1m")) == []
 
 
+ROLLOUT = [
+    ReadingRequest(
+        "prod", "fraud-detector", NAMESPACE, "fraud-detector", role, version, 30, target="seldon-v2"
+    )
+    for role, version in (("stable", "7"), ("canary", "8"))
+]
+
+
 def test_the_gate_queries_read_each_role_of_a_rollout(prometheus: str) -> None:
-    wanted = [
-        ReadingRequest("prod", "fraud-detector", NAMESPACE, "fraud-detector", role, version, 30)
-        for role, version in (("stable", "7"), ("canary", "8"))
-    ]
+    wanted = ROLLOUT
     results = {
         name: by_model(query(prometheus, expr)) for name, expr in promql.reading_queries(wanted).items()
     }
@@ -100,3 +107,17 @@ def test_the_gate_queries_read_each_role_of_a_rollout(prometheus: str) -> None:
     assert set(results["requests"]) == {stable, canary}
     assert results["errors"][canary] / results["requests"][canary] == pytest.approx(0.3, abs=0.01)
     assert results["p95"] == {stable: pytest.approx(0.05, rel=0.01), canary: pytest.approx(2.0, rel=0.01)}
+
+
+def test_the_online_gates_read_seldon_v2_rollouts_through_the_targets_queries(prometheus: str) -> None:
+    readings = prometheus_client.read(prometheus, ROLLOUT, targets=gate_queries())
+    assert readings.unavailable == ""
+    stable, canary = (readings.get("prod", "fraud-detector", role) for role in ("stable", "canary"))
+    assert stable is not None and canary is not None
+    assert canary.requests > 0 and stable.requests == pytest.approx(canary.requests, rel=0.05)
+    assert canary.error_ratio == pytest.approx(0.3, abs=0.01)
+    assert stable.error_ratio == pytest.approx(0.01, abs=0.002)
+    assert (stable.p95_seconds, canary.p95_seconds) == (
+        pytest.approx(0.05, rel=0.01),
+        pytest.approx(2.0, rel=0.01),
+    )

@@ -12,7 +12,7 @@ from generator.config.loader import parse_environment
 from generator.errors import ConfigError
 from generator.model import CurrentState
 from generator.plan.planner import plan
-from generator.plan.rollout_state import CANDIDATE, HOLD, STEP, STRATEGY, release_hold
+from generator.plan.rollout_state import CANDIDATE, HOLD, STEP, STRATEGY, reading_requests, release_hold
 from generator.render import render
 from generator.render.state import current_state
 from generator.targets import seldon_v2
@@ -236,6 +236,19 @@ def test_rollback_holds_the_candidate_and_release_hold_edits_the_serving_model()
     assert held == "8"
     assert HOLD not in released["items"][0]["metadata"]["annotations"]
     assert released["kind"] == "List" and "metadata" not in released
+
+
+def test_gate_readings_are_requested_from_the_targets_metrics() -> None:
+    runs = rendered("canary")
+    wanted = reading_requests(runs.environments, runs.current)
+    assert [(r.predictor, r.version, r.target) for r in wanted] == [
+        ("stable", "7", "seldon-v2"),
+        ("canary", "8", "seldon-v2"),
+    ]
+    assert [seldon_v2.promql.reading_model(r) for r in wanted] == [
+        "fraud-detector",
+        "fraud-detector-canary-8",
+    ]
 
 
 # Runtime, flavor, registration
