@@ -136,6 +136,14 @@ def test_a_failing_canary_is_rolled_back_and_held(cli: Cli) -> None:
 
     cli.sync(timedelta(minutes=12))
     assert cli.subject().startswith(f"rollback(prod): {model}: canary 2 at 25% rolled back to 1")
-    [serving] = cli.items(model)
+    [serving] = cli.items(model)  # no candidate, no Experiment
     annotations = serving["metadata"]["annotations"]
     assert (annotations["model-gitops.io/version"], annotations["model-gitops.io/rollout-hold"]) == ("1", "2")
+
+    released = invoke(["release-hold", model, "--push"], cwd=cli.gitops.worktree)
+    assert released.code == 0, released.err
+    assert cli.subject() == f"release-hold(prod): {model} 2"
+    [serving] = cli.items(model)
+    assert "model-gitops.io/rollout-hold" not in serving["metadata"]["annotations"]
+    cli.sync(timedelta(minutes=40))  # the alias still says 2: the canary starts again
+    assert [item["metadata"]["name"] for item in cli.items(model)] == [model, f"{model}-canary-2", model]

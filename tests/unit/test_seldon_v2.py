@@ -111,6 +111,12 @@ def test_strategy_renderings_match_golden_and_pass_admission(kind: str) -> None:
         assert admission_problems(item) == [], item["metadata"]["name"]
 
 
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
+def test_lists_are_written_as_ruamel_would_write_them(kind: str) -> None:
+    document = rendered(kind).document("prod", "fraud-detector", FILE)
+    assert yamlio.dump(document) == yamlio.dump_with_ruamel(document)
+
+
 def test_models_and_traffic_per_strategy() -> None:
     def shape(kind: str) -> list[tuple[str, str, object]]:
         found: list[tuple[str, str, object]] = []
