@@ -128,7 +128,8 @@ VALIDATION = [
         multiple=True,
         envvar="MODEL_GITOPS_CRDS",
         help="CRD file or https URL to validate custom resources against "
-        "(repeatable; env: space-separated). Default: each serving target's published CRD.",
+        "(repeatable; env: space-separated). Default: the CRDs of every serving target "
+        "(Seldon Core v1.18.2's, KServe v0.20.0's, Seldon Core 2 v2.10.2's).",
     ),
     click.option(
         "--kubernetes-version",
@@ -279,7 +280,7 @@ def _validation(values: dict[str, Any], cache: Path) -> ValidationSettings:
         kubeconform=values.get("kubeconform", defaults.kubeconform),
         kubernetes_version=values.get("kubernetes_version", defaults.kubernetes_version),
         schema_locations=locations or [DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
-        crds=crds or [target.crd for target in targets.TARGETS.values()],
+        crds=crds or [crd for target in targets.TARGETS.values() for crd in targets.crds(target)],
         cache_dir=cache,
         promtool=values.get("promtool", defaults.promtool),
     )

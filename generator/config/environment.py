@@ -21,10 +21,11 @@ from generator.config.promote import Promotion
 from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
+from generator.config.seldon_v2 import SeldonV2Settings, seldon_v2_problems
 from generator.config.strategy import Strategy, merged
 
 # Targets with a settings block of their own: target name -> EnvironmentConfig field.
-TARGET_BLOCKS: dict[str, str] = {"kserve": "kserve"}
+TARGET_BLOCKS: dict[str, str] = {"kserve": "kserve", "seldon-v2": "seldon_v2"}
 
 
 class ModelSelection(Strict):
@@ -74,6 +75,7 @@ class EnvironmentConfig(Strict):
     models: ModelSelection = ModelSelection()
     seldon: SeldonSettings = SeldonSettings()
     kserve: KServeSettings = KServeSettings()
+    seldon_v2: SeldonV2Settings = SeldonV2Settings()
     overrides: dict[str, ModelOverride] = {}
     storage: Storage = Storage()
     monitoring: MonitoringSettings = MonitoringSettings()
@@ -134,6 +136,16 @@ class EnvironmentConfig(Strict):
                     f"{where}: the {self.target} target cannot roll out {kind!r}; "
                     f"it supports {', '.join(sorted(supported))}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _seldon_v2_fits(self) -> EnvironmentConfig:
+        """A seldon-v2 environment sets nothing in `seldon:` that a Seldon Core 2 Model cannot carry."""
+        if self.target != "seldon-v2":
+            return self
+        problems = seldon_v2_problems(self.seldon, self.overrides, self.monitoring)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @field_validator("overrides")

@@ -124,6 +124,7 @@ def reading_requests(
                         version,
                         online.window_seconds,
                         online.namespace_label,
+                        config.target,
                     )
                 )
     return wanted + promotion_requests(environments, current)
@@ -165,7 +166,13 @@ HOLD_KEYS = (HOLD, HOLD_REASON)
 
 
 def release_hold(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The document without its hold annotations, and the version that was held ("" if none)."""
+    """The document without its hold annotations, and the version that was held ("" if none).
+
+    In a `List` (a target rendering several resources per model) the first item carries them."""
+    items = document.get("items") if document.get("kind") == "List" else None
+    if isinstance(items, list) and items and isinstance(items[0], dict):
+        first, held = release_hold(items[0])
+        return {**document, "items": [first, *items[1:]]}, held
     metadata = document.get("metadata") or {}
     annotations = dict(metadata.get("annotations") or {})
     held = str(annotations.get(HOLD, ""))
