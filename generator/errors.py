@@ -182,3 +182,7 @@ class MetricsError(ModelGitopsError):
 
 class GitHubError(ModelGitopsError):
     """The GitHub API refused or failed a request (pull requests, labels)."""
+
+
+class ArgoCDError(ModelGitopsError):
+    """The Argo CD API refused or failed a request (application health)."""

@@ -45,6 +45,9 @@ class Promotion(Strict):
     offline: list[OfflineGate] = []
     approval: Literal["none", "pull-request"] = "none"
     set_alias: str | None = Field(None, min_length=1, max_length=255)
+    require_healthy: bool = Field(
+        False, description="Wait until `model-gitops health` has seen the version Healthy in `from`."
+    )
 
     model_config = {"extra": "forbid", "frozen": True, "populate_by_name": True}
 

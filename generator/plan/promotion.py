@@ -19,6 +19,7 @@ from generator.config.promote import Promotion
 from generator.model import CurrentState, Deployed, ModelVersion, ServedSince, Snapshot
 from generator.model.readings import Readings
 from generator.plan import gates
+from generator.plan.health import health_of
 from generator.plan.rollout_state import State, serving_name
 
 
@@ -48,7 +49,11 @@ def judge(
         return Verdict(kept)
     candidate = source.version
     since = current.since.get(promote.from_, {}).get(model)
-    problem = _soak(promote, candidate, since, now) or _online(promote, model, source, readings)
+    problem = (
+        _soak(promote, candidate, since, now)
+        or _healthy(promote, snapshot.versions.get((model, candidate)))
+        or _online(promote, model, source, readings)
+    )
     offline = _offline(promote, snapshot, model, candidate, kept)
     if problem or offline.outcome != gates.PASS:
         why = problem or offline.reason
@@ -71,6 +76,15 @@ def _soak(promote: Promotion, candidate: str, since: ServedSince | None, now: da
     if served < promote.soak_seconds:
         return f"served there {_hours(served)} of {promote.soak} (since {since.commit[:12]})"
     return ""
+
+
+def _healthy(promote: Promotion, version: ModelVersion | None) -> str:
+    if not promote.require_healthy:
+        return ""
+    health = health_of(version, promote.from_)
+    if health == "Healthy":
+        return ""
+    return f"Argo CD reports it {health or 'nothing yet'} there (`model-gitops health` records it)"
 
 
 def _online(promote: Promotion, model: str, source: Deployed, readings: Readings) -> str:
