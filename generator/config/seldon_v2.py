@@ -85,6 +85,11 @@ def _problems(where: str, settings: SeldonSettings | ModelOverride, given: set[s
             "Server's pods run with one); remove the key"
         )
     found += [f"{where}.{key}: {reason}" for key, reason in _cpu_problems(settings.resources)]
+    if settings.autoscaling is not None and settings.autoscaling.cpu_utilization is not None:
+        found.append(
+            f"{where}.autoscaling.cpu_utilization: Seldon Core 2 scales a Model between its "
+            "min_replicas and max_replicas on inference load, not CPU; remove the key"
+        )
     return found
 
 

@@ -81,16 +81,24 @@ def predictor(target: Target, settings: KServeSettings, canary: bool) -> dict[st
     """The predictor: the candidate's spec on a canary step, else the deployed version's."""
     seldon = target.seldon
     version = target.candidate if canary and target.candidate else target.version
-    spec: dict[str, Any] = {
-        "minReplicas": seldon.replicas,
-        "maxReplicas": seldon.replicas,
-    }
+    spec: dict[str, Any] = sizing(seldon)
     if canary:
         spec["canaryTrafficPercent"] = target.weight
     if seldon.service_account_name:
         spec["serviceAccountName"] = seldon.service_account_name
     spec["labels"] = {VERSION_LABEL: version.version, ROLE_LABEL: CANARY_ROLE if canary else SERVING_ROLE}
     spec["model"] = model(target.candidate_uri if canary else target.model_uri, seldon, settings)
+    return spec
+
+
+def sizing(seldon: SeldonSettings) -> dict[str, Any]:
+    """A fixed size (`replicas`), or the autoscaler's bounds and its CPU target."""
+    scaling = seldon.autoscaling
+    if scaling is None:
+        return {"minReplicas": seldon.replicas, "maxReplicas": seldon.replicas}
+    spec: dict[str, Any] = {"minReplicas": scaling.min_replicas, "maxReplicas": scaling.max_replicas}
+    if scaling.cpu_utilization:
+        spec |= {"scaleMetric": "cpu", "scaleTarget": scaling.cpu_utilization}
     return spec
 
 

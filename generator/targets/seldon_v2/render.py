@@ -88,11 +88,13 @@ def candidate_model(target: Target, version: ModelVersion, name: str, role: str)
                 ROLE: role,
             },
         },
-        "spec": model_spec(target, target.candidate_uri, target.candidate_replicas or target.seldon.replicas),
+        "spec": model_spec(
+            target, target.candidate_uri, target.candidate_replicas or target.seldon.replicas, candidate=True
+        ),
     }
 
 
-def model_spec(target: Target, uri: str, replicas: int) -> dict[str, Any]:
+def model_spec(target: Target, uri: str, replicas: int, candidate: bool = False) -> dict[str, Any]:
     settings = target.settings if isinstance(target.settings, SeldonV2Settings) else SeldonV2Settings()
     spec: dict[str, Any] = {"storageUri": uri, "requirements": list(REQUIREMENTS)}
     if settings.server:
@@ -102,7 +104,12 @@ def model_spec(target: Target, uri: str, replicas: int) -> dict[str, Any]:
     memory = model_memory(target.seldon.resources)
     if memory:
         spec["memory"] = memory
-    spec["replicas"] = replicas
+    scaling = target.seldon.autoscaling
+    if scaling is None:
+        spec["replicas"] = replicas
+    else:  # Seldon Core 2 scales a Model between these on its inference load
+        spec["minReplicas"] = 1 if candidate else scaling.min_replicas
+        spec["maxReplicas"] = scaling.max_replicas
     return spec
 
 
