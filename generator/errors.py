@@ -35,6 +35,8 @@ SECRET_VARIABLES = (
     "MLFLOW_TRACKING_PASSWORD",
     "GITHUB_TOKEN",
     "GH_TOKEN",
+    "GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "MODEL_GITOPS_WEBHOOK_SECRET",
@@ -186,3 +188,7 @@ class GitHubError(ModelGitopsError):
 
 class ArgoCDError(ModelGitopsError):
     """The Argo CD API refused or failed a request (application health)."""
+
+
+class GitLabError(ModelGitopsError):
+    """The GitLab API refused or failed a request (merge requests, labels, notes, approvals)."""

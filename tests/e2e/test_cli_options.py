@@ -59,6 +59,7 @@ FIELDS = {
     "--write-back": {"delivery.write_back"},
     "--github-repository": {"delivery.github_repository"},
     "--github-api-url": {"delivery.github_api_url"},
+    "--gitlab-api-url": {"delivery.gitlab_api_url"},
     "--mlflow-ui-url": {"delivery.mlflow_ui_url"},
     "--summary": {"delivery.summary_file"},
 }
