@@ -45,7 +45,9 @@ def builtin_environments(target: str) -> dict[str, str]:
     head = f"target: {target}\n" if target != targets.DEFAULT else ""
     tail = NO_MONITORING if target != targets.DEFAULT else ""
     return {
-        name: f"{head}namespace: models-{name}\nalias: {alias}\nseldon:\n  protocol: v2\n{runtime}{REWRITES}{tail}"
+        name: f"{head}namespace: models-{name}\nalias: {alias}\nseldon:\n  protocol: v2\n{runtime}"
+        + REWRITES
+        + tail
         for name, alias in ALIASES.items()
     }
 
