@@ -5,6 +5,7 @@ For each environment, the version its alias points at carries
     model-gitops.<env>.state         pending-review | deployed | canary-<N>% | shadow | rolled-back
     model-gitops.<env>.commit        the commit holding it (the pull request's head while pending)
     model-gitops.<env>.pull-request  the pull request's URL (pull-request delivery)
+    model-gitops.<env>.target        the serving target that runs it (seldon-v1, kserve, seldon-v2)
 
 and a version this run replaced gets `retired` (a withdrawn proposal `withdrawn`), so the
 registry UI shows where each version runs. Only differences from the tags the registry already
@@ -78,6 +79,7 @@ def deployment_tags(plan: Plan, touched: list[str], after: CurrentState, deliver
             version, change = target.version, changes.get(target.model)
             if proposal is not None and target.model in proposal.models:
                 wanted = {key(env, "state"): "pending-review", key(env, "commit"): proposal.commit}
+                wanted[key(env, "target")] = env_plan.config.target
                 wanted[key(env, "pull-request")] = proposal.url
                 if change is not None and change.from_version:
                     wanted[key(env, "replaces")] = change.from_version
@@ -87,6 +89,7 @@ def deployment_tags(plan: Plan, touched: list[str], after: CurrentState, deliver
             if state is None or (change is None and version.tags.get(key(env, "state")) == state):
                 continue
             wanted = {key(env, "state"): state, key(env, "commit"): delivered.base_commit}
+            wanted[key(env, "target")] = env_plan.config.target
             _merge(tags, (target.model, version.version), _differs(version.tags, wanted))
             replaced = version.tags.get(key(env, "replaces"))
             if state == "deployed" and replaced and replaced != version.version:

@@ -1,7 +1,8 @@
 """Which runtime serves an environment's models, in one line for plan, status and pull requests. Pure.
 
-`seldonio/mlserver:1.3.5-mlflow (Python 3.8, mlflow 2.4.1)`, then the models whose override
-declares another runtime: `...; fraud: ghcr.io/acme/mlserver:1.7.1 (Python 3.11, mlflow 3.17.2)`.
+`seldon-v1, seldonio/mlserver:1.3.5-mlflow (Python 3.8, mlflow 2.4.1)`: the serving target, its
+runtime, then the models whose override declares another runtime:
+`...; fraud: ghcr.io/acme/mlserver:1.7.1 (Python 3.11, mlflow 3.17.2)`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,5 @@ def runtime_line(config: EnvironmentConfig, models: Iterable[str]) -> str:
     default = target.runtime(config.seldon).summary
     others = {model: target.runtime(config.seldon_for(model)).summary for model in chosen}
     differing = [f"{model}: {summary}" for model, summary in others.items() if summary != default]
-    if len(differing) == len(chosen):
-        return "; ".join(differing)
-    return "; ".join([default, *differing])
+    shown = differing if len(differing) == len(chosen) else [default, *differing]
+    return f"{config.target}, " + "; ".join(shown)

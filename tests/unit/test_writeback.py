@@ -14,6 +14,7 @@ from tests.support.snapshots import snapshot
 
 PROD = parse_environment("namespace: models-prod\nalias: champion\n", "prod.yaml")
 STATE, COMMIT, PULL = "model-gitops.prod.state", "model-gitops.prod.commit", "model-gitops.prod.pull-request"
+TARGET = "model-gitops.prod.target"  # which serving target runs it
 
 
 def deployed(**versions: str) -> CurrentState:
@@ -30,19 +31,22 @@ def test_a_committed_update_deploys_the_new_version_and_retires_the_old() -> Non
     after = deployed(fraud="8")
     tags = deployment_tags(result, ["prod/fraud/seldondeployment.yaml"], after, Delivered("abc123"))
     assert tags == {
-        ("fraud", "8"): {STATE: "deployed", COMMIT: "abc123"},
+        ("fraud", "8"): {STATE: "deployed", COMMIT: "abc123", TARGET: "seldon-v1"},
         ("fraud", "7"): {STATE: "retired"},
     }
 
 
 def test_a_steady_state_writes_nothing_and_a_missing_tag_is_healed() -> None:
     snap = tagged(
-        snapshot({"fraud": {"champion": 8}, "churn": {"champion": 2}}, 8), "fraud", 8, {STATE: "deployed"}
+        snapshot({"fraud": {"champion": 8}, "churn": {"champion": 2}}, 8),
+        "fraud",
+        8,
+        {STATE: "deployed", TARGET: "seldon-v1"},
     )
     current = deployed(fraud="8", churn="2")
     result = plan({"prod": PROD}, snap, current)
     tags = deployment_tags(result, [], current, Delivered("head"))
-    assert tags == {("churn", "2"): {STATE: "deployed", COMMIT: "head"}}
+    assert tags == {("churn", "2"): {STATE: "deployed", COMMIT: "head", TARGET: "seldon-v1"}}
 
 
 def test_a_pull_request_proposal_is_pending_review_until_merged() -> None:
@@ -55,6 +59,7 @@ def test_a_pull_request_proposal_is_pending_review_until_merged() -> None:
             STATE: "pending-review",
             COMMIT: "branchsha",
             PULL: "https://github.example/acme/gitops/pull/4",
+            TARGET: "seldon-v1",
             "model-gitops.prod.replaces": "7",
         }
     }
@@ -62,7 +67,7 @@ def test_a_pull_request_proposal_is_pending_review_until_merged() -> None:
     merged = tagged(snapshot({"fraud": {"champion": 8}}, 8), "fraud", 8, tags[("fraud", "8")])
     later = plan({"prod": PROD}, merged, deployed(fraud="8"))
     assert deployment_tags(later, [], deployed(fraud="8"), Delivered("mergesha")) == {
-        ("fraud", "8"): {STATE: "deployed", COMMIT: "mergesha"},
+        ("fraud", "8"): {STATE: "deployed", COMMIT: "mergesha", TARGET: "seldon-v1"},
         ("fraud", "7"): {STATE: "retired"},
     }
 
@@ -71,7 +76,7 @@ def test_withdrawn_proposals_and_skipped_environments() -> None:
     result = plan({"prod": PROD}, snapshot({"fraud": {"champion": 7}}, 8), deployed(fraud="7"))
     delivered = Delivered("sha", withdrawn={"prod": (("fraud", "8"),)})
     assert deployment_tags(result, [], deployed(fraud="7"), delivered) == {
-        ("fraud", "7"): {STATE: "deployed", COMMIT: "sha"},
+        ("fraud", "7"): {STATE: "deployed", COMMIT: "sha", TARGET: "seldon-v1"},
         ("fraud", "8"): {STATE: "withdrawn"},
     }
     assert (
