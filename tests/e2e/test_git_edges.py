@@ -65,6 +65,7 @@ def test_a_push_run_pushes_the_commits_an_earlier_run_left_unpushed(
     assert states(registry, model) == {
         "model-gitops.dev.state": "deployed",
         "model-gitops.dev.commit": remote_head,
+        "model-gitops.dev.target": "seldon-v1",
     }
 
 
