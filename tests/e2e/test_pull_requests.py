@@ -183,3 +183,27 @@ def test_github_errors_are_one_line_without_the_token(
     assert len(result.err.strip().splitlines()) == 1
     assert "GitHub rejected the token" in result.err and "GITHUB_TOKEN" in result.err
     assert wrong not in result.out + result.err
+
+
+def test_a_promotion_reaches_prod_through_a_pull_request_whose_body_holds_the_evidence(
+    gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path, github: FakeGitHub
+) -> None:
+    prefix = registry.unique("promo")
+    model = f"{prefix}-m"
+    registry.create(model, 2, {"staging": 2})
+    gitops.write_environment("staging", environment("staging", "models-staging", prefix))
+    selected = f"models:\n  include: ['{prefix}*']\n"
+    promote = "promote: {from: staging, soak: 1h, approval: pull-request, set_alias: champion}\n"
+    gitops.write_environment("prod", f"namespace: models-prod\n{selected}{promote}{REWRITES}")
+    sync(gitops, registry, cache_dir, github)  # staging serves 2 from this commit on
+    later = "2099-01-01T00:00:00Z"
+    proposed = sync(gitops, registry, cache_dir, github, "--now", later)
+    assert f"  + {model} 2 (promoted from staging; served there since " in proposed.out
+    (number, pull), *_ = github.pulls.items()
+    assert pull["title"].startswith(f"deploy(prod): {model} 2 (promoted from staging; ")
+    assert "Versions that served in `staging` for 1h and passed its gates." in pull["body"]
+    assert registry.client.get_registered_model(model).aliases.get("champion") is None  # not merged yet
+    merge_pull_request(gitops, github, number)
+    sync(gitops, registry, cache_dir, github, "--now", later)
+    assert registry.client.get_registered_model(model).aliases.get("champion") == "2"  # landed
+    assert tags(registry, model, 2)["model-gitops.prod.promotion"].startswith("promoted from staging; ")
