@@ -18,7 +18,7 @@ from generator.model.readings import ReadingRequest
 from tests.conftest import require
 from tests.support.cli import Result, invoke
 from tests.support.gitops import GitopsRepo
-from tests.support.registry import TestRegistry
+from tests.support.registry import TestRegistry, create_with_runs
 from tests.support.seldon_exporter import SeldonExporter, Traffic
 from tests.support.servers import prometheus_server
 
@@ -50,20 +50,6 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SeldonEx
         exporter.stop()
 
 
-def create(registry: TestRegistry, name: str, aucs: list[float], staging: int) -> None:
-    """A model whose versions each have their own run with `val_auc`, @staging at `staging`."""
-    client = registry.client
-    experiment = client.get_experiment_by_name("model-gitops-examples").experiment_id
-    client.create_registered_model(name)
-    model_id = registry.source.split("/", 1)[1] if registry.source.startswith("models:/m-") else None
-    for auc in aucs:
-        run = client.create_run(experiment).info.run_id
-        client.log_metric(run, "val_auc", auc)
-        client.set_terminated(run)
-        client.create_model_version(name, registry.source, run_id=run, model_id=model_id)
-    client.set_registered_model_alias(name, "staging", str(staging))
-
-
 def run(
     gitops: GitopsRepo, registry: TestRegistry, cache: Path, url: str, command: str, at: datetime
 ) -> Result:
@@ -89,8 +75,8 @@ def test_staging_earns_prod_after_its_soak_and_gates_and_a_failing_gate_keeps_pr
     exporter, url = metrics
     prefix = registry.unique("promo")
     good, bad = f"{prefix}-good", f"{prefix}-bad"
-    create(registry, good, [0.90], staging=1)
-    create(registry, bad, [0.90], staging=1)
+    create_with_runs(registry, good, [0.90], {"staging": 1})
+    create_with_runs(registry, bad, [0.90], {"staging": 1})
     gitops.write_environment(
         "staging", f"namespace: models-staging\nalias: staging\nmodels:\n  include: ['{prefix}*']\n{REWRITES}"
     )

@@ -19,7 +19,7 @@ from generator.model.readings import ReadingRequest
 from tests.conftest import require
 from tests.support.cli import Result, invoke
 from tests.support.gitops import GitopsRepo
-from tests.support.registry import TestRegistry
+from tests.support.registry import TestRegistry, create_with_runs
 from tests.support.seldon_exporter import SeldonExporter, Traffic
 from tests.support.servers import free_port, prometheus_server
 
@@ -62,21 +62,6 @@ def environment(prefix: str, extra: str = CANARY) -> str:
         f"namespace: {NAMESPACE}\nalias: champion\nmodels:\n  include: ['{prefix}*']\n"
         'storage:\n  rewrites:\n    - {from: "mlflow-artifacts:/", to: "s3://mlflow-artifacts/"}\n' + extra
     )
-
-
-def create(registry: TestRegistry, name: str, aucs: list[float], aliases: dict[str, int]) -> None:
-    """A model whose versions each have their own run, with `val_auc` logged."""
-    client = registry.client
-    experiment = client.get_experiment_by_name("model-gitops-examples").experiment_id
-    client.create_registered_model(name)
-    model_id = registry.source.split("/", 1)[1] if registry.source.startswith("models:/m-") else None
-    for auc in aucs:
-        run = client.create_run(experiment).info.run_id
-        client.log_metric(run, "val_auc", auc)
-        client.set_terminated(run)
-        client.create_model_version(name, registry.source, run_id=run, model_id=model_id)
-    for alias, version in aliases.items():
-        client.set_registered_model_alias(name, alias, str(version))
 
 
 class Cli:
@@ -130,7 +115,7 @@ def cli(gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path, prometheus:
 def start_canary(cli: Cli, registry: TestRegistry, stem: str, aucs: list[float] | None = None) -> str:
     """Version 1 deployed, then the alias moves to 2: canary 2 at 25%."""
     model = registry.unique(stem)
-    create(registry, model, aucs or [0.90, 0.91, 0.92], {"champion": 1})
+    create_with_runs(registry, model, aucs or [0.90, 0.91, 0.92], {"champion": 1})
     cli.gitops.write_environment("prod", environment(model))
     cli("sync", timedelta(0))
     registry.set_alias(model, "champion", 2)
@@ -214,7 +199,7 @@ def test_prometheus_down_waits_with_a_warning(cli: Cli, registry: TestRegistry) 
 
 def test_offline_regression_blocks_before_any_traffic(cli: Cli, registry: TestRegistry) -> None:
     model = registry.unique("regress")
-    create(registry, model, [0.92, 0.85], {"champion": 1})
+    create_with_runs(registry, model, [0.92, 0.85], {"champion": 1})
     cli.gitops.write_environment("prod", environment(model))
     cli("sync", timedelta(0))
     registry.set_alias(model, "champion", 2)
@@ -241,8 +226,8 @@ def test_ab_and_shadow_pass_validation_and_status_shows_readings(
 ) -> None:
     prefix = registry.unique("split")
     ab, shadow = f"{prefix}-ab", f"{prefix}-shadow"
-    create(registry, ab, [0.90, 0.91], {"champion": 1, "challenger": 2})
-    create(registry, shadow, [0.90, 0.91], {"champion": 1})
+    create_with_runs(registry, ab, [0.90, 0.91], {"champion": 1, "challenger": 2})
+    create_with_runs(registry, shadow, [0.90, 0.91], {"champion": 1})
     overrides = (
         "strategy: {type: ab, challenger: challenger, split: 30, offline: [{metric: val_auc}]}\n"
         f"overrides:\n  {shadow}: {{strategy: {{type: shadow}}}}\n"

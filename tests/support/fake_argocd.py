@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.support.local_http import QuietHandler, serving
 
 TOKEN = "argocd-test-token"
 
@@ -56,35 +55,17 @@ class FakeArgoCD:
 def fake_argocd() -> Iterator[FakeArgoCD]:
     fake = FakeArgoCD()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             fake.requests.append(self.path)
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                return self._answer(401, {"error": "invalid session: token is not valid", "code": 16})
+                return self.answer(401, {"error": "invalid session: token is not valid", "code": 16})
             prefix = "/api/v1/applications/"
             name = unquote(self.path.split("?", 1)[0][len(prefix) :]) if self.path.startswith(prefix) else ""
             if name not in fake.applications:
-                return self._answer(404, {"error": f'applications.argoproj.io "{name}" not found', "code": 5})
-            return self._answer(200, fake.applications[name])
+                return self.answer(404, {"error": f'applications.argoproj.io "{name}" not found', "code": 5})
+            return self.answer(200, fake.applications[name])
 
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

@@ -8,12 +8,12 @@ Every request is recorded (path and parsed JSON body).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.local_http import QuietHandler, serving
 
 
 @dataclass
@@ -27,7 +27,7 @@ class StandIn:
 def notify_standin() -> Iterator[StandIn]:
     standin = StandIn("")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
@@ -37,30 +37,12 @@ def notify_standin() -> Iterator[StandIn]:
                 body = None
             standin.received.append((self.path, body))
             if standin.fail_with is not None:
-                self._answer(standin.fail_with, "no_service")
+                self.answer(standin.fail_with, "no_service", "text/plain")
             elif self.path.startswith("/slack/") and not (isinstance(body, dict) and body.get("text")):
-                self._answer(400, "invalid_payload")
+                self.answer(400, "invalid_payload", "text/plain")
             else:
-                self._answer(200, "ok")
+                self.answer(200, "ok", "text/plain")
 
-        def _answer(self, status: int, text: str) -> None:
-            data = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    standin.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        standin.url = url
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

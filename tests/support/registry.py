@@ -83,3 +83,18 @@ def log_sklearn_model(url: str, name: str, input_example: bool = True) -> str:
             registered_model_name=name,
         )
     return str(info.registered_model_version)
+
+
+def create_with_runs(registry: TestRegistry, name: str, aucs: list[float], aliases: dict[str, int]) -> None:
+    """A model whose versions each have their own run with `val_auc` logged (offline gates)."""
+    client = registry.client
+    experiment = client.get_experiment_by_name("model-gitops-examples").experiment_id
+    client.create_registered_model(name)
+    model_id = registry.source.split("/", 1)[1] if registry.source.startswith("models:/m-") else None
+    for auc in aucs:
+        run = client.create_run(experiment).info.run_id
+        client.log_metric(run, "val_auc", auc)
+        client.set_terminated(run)
+        client.create_model_version(name, registry.source, run_id=run, model_id=model_id)
+    for alias, version in aliases.items():
+        client.set_registered_model_alias(name, alias, str(version))
