@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from generator.config import SeldonSettings
 from generator.model import Document
+from generator.model.layout import ANNOTATION_PREFIX
 from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
 
@@ -30,6 +31,19 @@ class ReadBack:
     annotations: dict[str, str]
     predictor: str = ""
     served_by: str = ""  # what serves the version (`ServingTarget.served_by`) as the file says
+
+
+def recorded(document: Mapping[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+    """(model, version, annotations) a document's `model-gitops.io/` annotations record, if any."""
+    metadata = document.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict):
+        return None
+    model = annotations.get(f"{ANNOTATION_PREFIX}model")
+    version = annotations.get(f"{ANNOTATION_PREFIX}version")
+    if not isinstance(model, str) or not isinstance(version, str):
+        return None
+    return model, version, {str(k): str(v) for k, v in annotations.items()}
 
 
 class ServingTarget(Protocol):

@@ -16,10 +16,9 @@ from typing import Any
 
 from generator.config import SeldonSettings
 from generator.model import Document
-from generator.model.layout import ANNOTATION_PREFIX
 from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
-from generator.targets.base import ReadBack
+from generator.targets.base import ReadBack, recorded
 from generator.targets.kserve import admission, health, promql
 from generator.targets.kserve.render import (
     API_VERSION,
@@ -56,15 +55,11 @@ class KServe:
         return inference_service(deployment)
 
     def read_back(self, document: Mapping[str, Any]) -> ReadBack | None:
-        annotations = (document.get("metadata") or {}).get("annotations") or {}
-        if not isinstance(annotations, dict):
+        found = recorded(document)
+        if found is None:
             return None
-        model = annotations.get(f"{ANNOTATION_PREFIX}model")
-        version = annotations.get(f"{ANNOTATION_PREFIX}version")
-        if not isinstance(model, str) or not isinstance(version, str):
-            return None
-        found = {str(k): str(v) for k, v in annotations.items()}
-        return ReadBack(model, version, found, SERVING_ROLE, served_by(document))
+        model, version, annotations = found
+        return ReadBack(model, version, annotations, SERVING_ROLE, served_by(document))
 
     def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
         return admission.admission_problems(document)

@@ -13,10 +13,9 @@ from typing import Any
 from generator.config import SeldonSettings
 from generator.config.base import DNS_LABEL
 from generator.model import Document
-from generator.model.layout import ANNOTATION_PREFIX
 from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
-from generator.targets.base import ReadBack
+from generator.targets.base import ReadBack, recorded
 from generator.targets.seldon_v1 import admission, health, promql
 from generator.targets.seldon_v1.render import API_VERSION, GRAPH_NODE, seldon_deployment
 from generator.targets.seldon_v1.runtimes import runtime_for
@@ -55,15 +54,13 @@ class SeldonV1:
         return seldon_deployment(deployment)
 
     def read_back(self, document: Mapping[str, Any]) -> ReadBack | None:
-        annotations = (document.get("metadata") or {}).get("annotations") or {}
-        if not isinstance(annotations, dict):
+        found = recorded(document)
+        if found is None:
             return None
-        model = annotations.get(f"{ANNOTATION_PREFIX}model")
-        version = annotations.get(f"{ANNOTATION_PREFIX}version")
-        if not isinstance(model, str) or not isinstance(version, str):
-            return None
-        found = {str(k): str(v) for k, v in annotations.items()}
-        return ReadBack(model, version, found, serving_predictor(document, version), served_by(document))
+        model, version, annotations = found
+        return ReadBack(
+            model, version, annotations, serving_predictor(document, version), served_by(document)
+        )
 
     def admission_problems(self, document: Mapping[str, Any]) -> list[str]:
         return admission.admission_problems(dict(document))
