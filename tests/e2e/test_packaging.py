@@ -3,7 +3,9 @@
 A copy of the working tree (tracked and new files, as Git sees them) becomes a repository tagged
 `v9.8.7`; `pip wheel .` builds it, and `uv` installs the wheel with its dependencies from the
 package index into a new virtualenv. That install has the MLflow client (`mlflow-skinny`) only,
-and it still syncs against a real MLflow server. `python -m build`
+and it still syncs against a real MLflow server, validating with the schemas the wheel carries
+(`MODEL_GITOPS_SCHEMA_LOCATIONS` unset; only the Seldon CRD, which no registry publishes, is
+given). `python -m build`
 and `twine check` judge the sdist and wheel a release would upload.
 """
 
@@ -13,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,8 +32,10 @@ INSTALL_TIMEOUT = 900
 
 
 def clean_environment() -> dict[str, str]:
-    """This environment without PYTHONPATH: the installed package, not the source tree, answers."""
-    return {key: value for key, value in os.environ.items() if key != "PYTHONPATH"} | {
+    """This environment without PYTHONPATH (the installed package, not the source tree, answers)
+    and without schema locations (the wheel's own schemas validate)."""
+    dropped = {"PYTHONPATH", "MODEL_GITOPS_SCHEMA_LOCATIONS"}
+    return {key: value for key, value in os.environ.items() if key not in dropped} | {
         "UV_PYTHON_DOWNLOADS": "never"
     }
 
@@ -65,16 +70,29 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A clean virtualenv holding the wheel `pip wheel .` built, and its dependencies."""
+def wheel(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = tmp_path_factory.mktemp("wheels")
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), "."], cwd=release)
-    (wheel,) = wheels.glob("model_gitops-*.whl")
+    (built,) = wheels.glob("model_gitops-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean virtualenv holding the wheel `pip wheel .` built, and its dependencies."""
     venv = tmp_path_factory.mktemp("clean") / "venv"
     uv = shutil.which("uv") or pytest.fail("uv is not installed; run scripts/bootstrap.sh")
     run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)])
     run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(wheel)])
     return venv
+
+
+def test_the_wheel_carries_the_bundled_schemas_and_the_license(wheel: Path) -> None:
+    bundled = sorted((ROOT / "generator" / "validate" / "bundled_schemas").rglob("*.json"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert bundled and {str(path.relative_to(ROOT)) for path in bundled} <= names
+    assert "model_gitops-9.8.7.dist-info/licenses/LICENSE" in names
 
 
 def test_the_wheel_is_named_after_the_tag_and_prints_it(installed: Path) -> None:
