@@ -36,7 +36,7 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
 
 def test_actionlint_passes_on_every_workflow() -> None:
     files = sorted(WORKFLOWS.glob("*.yml"))
-    assert [f.name for f in files] == ["ci.yml", "sync.yml", "validate.yml"]
+    assert [f.name for f in files] == ["ci.yml", "model-gitops.yml", "sync.yml", "validate.yml"]
     done = actionlint(*files)
     assert done.returncode == 0, done.stdout + done.stderr
     shellcheck = "with" if shutil.which("shellcheck") else "without"
@@ -46,7 +46,7 @@ def test_actionlint_passes_on_every_workflow() -> None:
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / ".github" / "workflows" / "broken.yml"
     broken.parent.mkdir(parents=True)
-    text = (WORKFLOWS / "sync.yml").read_text().replace("${{ inputs.dry_run }}", "${{ inputs.dryrun }}")
+    text = (WORKFLOWS / "sync.yml").read_text().replace("inputs.dry_run", "inputs.dryrun")
     broken.write_text(text)
     assert actionlint(broken).returncode != 0
 
@@ -60,19 +60,35 @@ def test_sync_workflow() -> None:
     assert "mlflow-registry-event" in triggers["repository_dispatch"]["types"]
     assert sync["concurrency"]["group"] and sync["concurrency"]["cancel-in-progress"] is False
     assert sync["permissions"] == {"contents": "write", "pull-requests": "write"}
-    run = scripts(sync)
-    assert 'go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"' in run
-    assert 'model-gitops sync --push --summary "$GITHUB_STEP_SUMMARY"' in run
-    assert run.index("model-gitops serve-check --gate") < run.index("model-gitops sync --push")
-    assert "model-gitops plan --format markdown" in run and '"$GITHUB_STEP_SUMMARY"' in run
+    actions = [step for step in steps(sync) if step.get("uses") == "./"]
+    assert [step["with"]["command"] for step in actions] == ["serve-check", "sync"]
+    serve_check, sync_step = actions
+    assert serve_check["with"]["args"] == "--gate" and serve_check["continue-on-error"] is True
+    assert sync_step["with"]["push"] == "true" and "inputs.dry_run" in sync_step["with"]["dry-run"]
+    run = (ROOT / "scripts" / "action" / "run.sh").read_text()
+    assert 'model-gitops sync --push --summary "$summary"' in run
+    assert "plan --format markdown" in run and 'tee -a "$summary"' in run
+    install = (ROOT / "scripts" / "action" / "install.sh").read_text()
+    assert 'go install "github.com/yannh/kubeconform/cmd/kubeconform@' in install
+
+
+def test_actions_are_pinned_by_commit() -> None:
+    documents = [workflow(f.name) for f in sorted(WORKFLOWS.glob("*.yml"))]
+    documents.append(yamlio.load((ROOT / "action.yml").read_text())["runs"])
+    for document in documents:
+        for step in steps(document) if "jobs" in document else document["steps"]:
+            used = step.get("uses", "")
+            if used and not used.startswith("./"):
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", used), used
 
 
 def test_credentials_come_from_secrets_only() -> None:
-    for name in ("sync.yml", "validate.yml", "ci.yml"):
+    for name in ("sync.yml", "validate.yml", "ci.yml", "model-gitops.yml"):
         document = workflow(name)
         for step in steps(document):
-            for key, value in (step.get("env") or {}).items():
-                if re.search(r"TOKEN|PASSWORD|URI|SECRET", key):
+            given = {**(step.get("env") or {}), **(step.get("with") or {})}
+            for key, value in given.items():
+                if re.search(r"TOKEN|PASSWORD|URI|SECRET", key.upper()):
                     assert re.fullmatch(r"\$\{\{ secrets\.[A-Z_]+( \|\| secrets\.[A-Z_]+)? \}\}", value), (
                         name,
                         key,
