@@ -36,7 +36,8 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
 
 def test_actionlint_passes_on_every_workflow() -> None:
     files = sorted(WORKFLOWS.glob("*.yml"))
-    assert [f.name for f in files] == ["ci.yml", "model-gitops.yml", "sync.yml", "validate.yml"]
+    names = ["ci.yml", "model-gitops.yml", "release.yml", "sync.yml", "validate.yml"]
+    assert [f.name for f in files] == names
     done = actionlint(*files)
     assert done.returncode == 0, done.stdout + done.stderr
     shellcheck = "with" if shutil.which("shellcheck") else "without"
@@ -83,7 +84,7 @@ def test_actions_are_pinned_by_commit() -> None:
 
 
 def test_credentials_come_from_secrets_only() -> None:
-    for name in ("sync.yml", "validate.yml", "ci.yml", "model-gitops.yml"):
+    for name in ("sync.yml", "validate.yml", "ci.yml", "model-gitops.yml", "release.yml"):
         document = workflow(name)
         for step in steps(document):
             given = {**(step.get("env") or {}), **(step.get("with") or {})}
@@ -113,3 +114,33 @@ def test_ci_workflow_runs_the_scripts() -> None:
     run = scripts(workflow("ci.yml"))
     assert "bash scripts/check.sh" in run and "bash scripts/test.sh" in run
     assert "actionlint" in (ROOT / "scripts" / "check.sh").read_text()
+
+
+def test_release_workflow() -> None:
+    release = workflow("release.yml")
+    assert release["on"] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
+    assert release["permissions"] == {"contents": "read"}
+    jobs = release["jobs"]
+    assert jobs["pypi"]["permissions"] == {"id-token": "write"} and jobs["pypi"]["environment"] == "pypi"
+    assert jobs["image"]["permissions"]["packages"] == "write"
+    assert set(jobs["github-release"]["needs"]) == {"build", "pypi", "image"}
+    run = scripts(release)
+    assert "python -m twine check --strict dist/*" in run and "docker push" in run
+    assert "scripts/release_notes.sh" in run and "gh release create" in run
+
+
+def release_notes(version: str, changelog: Path) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "scripts" / "release_notes.sh"
+    return subprocess.run(["bash", str(script), version, str(changelog)], capture_output=True, text=True)
+
+
+def test_release_notes_are_the_changelog_section(tmp_path: Path) -> None:
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text(
+        "# Changelog\n\n## [Unreleased]\n\n## [1.2.0]\n\n### Added\n\n- a thing\n\n"
+        "## [1.1.0]\n\n- older\n\n[1.2.0]: https://example.invalid/1.2.0\n"
+    )
+    assert release_notes("1.2.0", changelog).stdout == "### Added\n\n- a thing\n"
+    missing = release_notes("1.3.0", changelog)
+    assert missing.returncode == 1 and "## [1.3.0]" in missing.stderr
+    assert release_notes("0.1.0", ROOT / "CHANGELOG.md").stdout.startswith("The first release")
