@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "growth": rows,
     }
     variant = ("-monitoring-off" if args.monitoring == "off" else "") + (
-        "-distinct-artifacts" if args.artifacts == "distinct" else ""
+        "-shared-artifacts" if args.artifacts == "shared" else ""
     )
     output = args.output or RESULTS / f"bench-{'-'.join(map(str, sizes))}{variant}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    output.write_text(json.dumps(document, indent=1, sort_keys=True, default=str) + "\n")
     print(f"\n{report.table(results)}\n\n{report.targets_text(results, rows)}")
     print(f"\nmachine: {document['machine']}\ntotal {document['total_s']}s; JSON: {output}")
     return 0
@@ -121,8 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--artifacts",
         choices=["shared", "distinct"],
-        default="shared",
-        help="all versions share one logged model (default), or each has its own copy",
+        default="distinct",
+        help="each version has its own logged model (default: realistic for the artifact check), "
+        "or all share one",
     )
     parser.add_argument(
         "--monitoring",

@@ -35,6 +35,8 @@ SECRET_VARIABLES = (
     "MLFLOW_TRACKING_PASSWORD",
     "GITHUB_TOKEN",
     "GH_TOKEN",
+    "GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "MODEL_GITOPS_WEBHOOK_SECRET",
@@ -182,3 +184,11 @@ class MetricsError(ModelGitopsError):
 
 class GitHubError(ModelGitopsError):
     """The GitHub API refused or failed a request (pull requests, labels)."""
+
+
+class ArgoCDError(ModelGitopsError):
+    """The Argo CD API refused or failed a request (application health)."""
+
+
+class GitLabError(ModelGitopsError):
+    """The GitLab API refused or failed a request (merge requests, labels, notes, approvals)."""

@@ -13,5 +13,10 @@ if [ -d "$shared/kubeconform-schemas" ]; then
   fi
   if [ -z "${MODEL_GITOPS_CRDS:-}" ]; then
     export MODEL_GITOPS_CRDS="$shared/crds/machinelearning.seldon.io_seldondeployments.yaml"
+    kserve_crd="$shared/crds/serving.kserve.io_inferenceservices.yaml"
+    if [ -f "$kserve_crd" ]; then MODEL_GITOPS_CRDS="$MODEL_GITOPS_CRDS $kserve_crd"; fi
+    for crd in mlops.seldon.io_models.yaml mlops.seldon.io_experiments.yaml; do  # Seldon Core 2
+      if [ -f "$shared/crds/$crd" ]; then MODEL_GITOPS_CRDS="$MODEL_GITOPS_CRDS $shared/crds/$crd"; fi
+    done
   fi
 fi

@@ -28,6 +28,26 @@ def seldon_crd() -> str:
     return str(local) if local.is_file() else CRD_URL
 
 
+def kserve_crd() -> str:
+    """KServe v0.20.0's InferenceService CRD: the offline copy in ../shared, else its public location."""
+    from generator.targets.kserve import CRD_URL
+
+    local = shared_dir() / "crds" / "serving.kserve.io_inferenceservices.yaml"
+    return str(local) if local.is_file() else CRD_URL
+
+
+def seldon_v2_crds() -> list[str]:
+    """Seldon Core 2's Model and Experiment CRDs: the offline copies in ../shared (same file
+    names as upstream), else their public locations."""
+    from generator.targets.seldon_v2 import EXPERIMENT_CRD_URL, MODEL_CRD_URL
+
+    found = []
+    for url in (MODEL_CRD_URL, EXPERIMENT_CRD_URL):
+        local = shared_dir() / "crds" / url.rsplit("/", 1)[1]
+        found.append(str(local) if local.is_file() else url)
+    return found
+
+
 @pytest.fixture(scope="session", autouse=True)
 def offline_validation() -> None:
     """Point validation at the offline schemas and CRDs of ../shared, as this project's CI does.
@@ -45,7 +65,7 @@ def offline_validation() -> None:
         f"{{{{.ResourceKind}}}}{{{{.KindSuffix}}}}.json "
         f"{schemas}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json",
     )
-    os.environ.setdefault("MODEL_GITOPS_CRDS", seldon_crd())
+    os.environ.setdefault("MODEL_GITOPS_CRDS", " ".join([seldon_crd(), kserve_crd(), *seldon_v2_crds()]))
 
 
 def _tools_and_identity() -> None:

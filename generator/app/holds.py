@@ -13,7 +13,7 @@ from pathlib import Path
 
 from generator import gitrepo, targets, yamlio
 from generator.config.settings import Settings
-from generator.errors import ModelGitopsError
+from generator.errors import ModelGitopsError, shorten
 from generator.gitrepo import workspace
 from generator.plan.planner import Plan
 from generator.plan.rollout_state import HOLD, release_hold
@@ -31,7 +31,9 @@ def tag_holds(tracking_uri: str, plan: Plan) -> dict[tuple[str, str], dict[str, 
     for change in plan.changes:
         if change.kind in TAGGED_KINDS and change.to_version:
             key = (change.model, change.to_version)
-            tags.setdefault(key, {})[f"{TAG_PREFIX}{change.environment}"] = change.reason[:MAX_TAG_VALUE]
+            tags.setdefault(key, {})[f"{TAG_PREFIX}{change.environment}"] = shorten(
+                change.reason, MAX_TAG_VALUE
+            )
     tag_versions(tracking_uri, tags)
     return tags
 

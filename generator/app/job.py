@@ -10,13 +10,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator import gitrepo, timing
-from generator.app import holds
-from generator.app.environments import load_selected
+from generator.app import holds, promotions
+from generator.app.environments import load_all, promotion_sources
 from generator.app.pipeline import artifact_reasons, render_validated
 from generator.app.sources import LiveSources, Sources
+from generator.config.loader import select
 from generator.config.settings import Settings
-from generator.delivery import flow
+from generator.delivery import flow, notify
 from generator.delivery.argocd_source import argocd_source, managed_directories
+from generator.delivery.notify import http as notify_http
 from generator.gitrepo import workspace
 from generator.model import CurrentState, Snapshot
 from generator.plan import guards
@@ -60,21 +62,26 @@ def compute(
     clock that `settings` name).
     """
     sources = sources or LiveSources(settings)
-    environments = load_selected(settings, root)
+    everything = load_all(settings, root)
+    environments = select(everything, settings.only or None)
+    promoted_from = promotion_sources(environments, everything)
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
         current = current_state(tree)
+        current = promotions.with_history(root, settings.rendered_dir, environments, everything, current)
     with timing.phase("registry"):
         snapshot = sources.snapshot(environments, current)
     with timing.phase("metrics"):
-        readings = sources.readings(environments, current)
+        readings = sources.readings({**promoted_from, **environments}, current)
     with timing.phase("plan+render"):
         the_plan = plan(environments, snapshot, current, readings, sources.now())
         deployed_counts = {env: len(current.deployed.get(env, {})) for env in environments}
         guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
     if settings.check_artifacts:
         with timing.phase("artifacts"):
-            reasons, warnings = artifact_reasons(the_plan, current, settings.tracking_uri)
+            reasons, warnings = artifact_reasons(
+                the_plan, current, settings.tracking_uri, settings.artifact_workers
+            )
             the_plan = quarantine(the_plan, current, reasons)
             the_plan = replace(the_plan, warnings=[*the_plan.warnings, *warnings])
     with timing.phase("validate"):
@@ -98,4 +105,9 @@ def sync(settings: Settings, sources: Sources | None = None) -> SyncResult:
     computed, commit = delivered.computed, delivered.commit
     if commit is not None:
         holds.tag_holds(settings.tracking_uri, computed.plan)  # rolled back / held versions
+    if settings.push:  # a promotion lands: its evidence on the version, `set_alias` moved
+        promotions.land(settings.tracking_uri, computed.plan, computed.current, computed.snapshot)
+    if settings.push:  # a run that delivers tells people; a local try does not
+        news = notify.messages(computed.plan, computed.changed, commit)
+        delivered.warnings.extend(notify.send(news, notify_http.SENDERS))
     return SyncResult(computed, commit, delivered.pushed, delivered)

@@ -43,7 +43,9 @@ class Fresh:
     strict: bool
 
 
-def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> tuple[Reasons, list[str]]:
+def artifact_reasons(
+    plan: Plan, current: CurrentState, tracking_uri: str, workers: int = 16
+) -> tuple[Reasons, list[str]]:
     """Check every version about to serve traffic that is not serving yet, or whose server changes
     (another implementation, protocol or runtime image): the MLflow flavor its server needs and the
     compatibility rules against its runtime (`generator.plan.compat`).
@@ -53,7 +55,8 @@ def artifact_reasons(plan: Plan, current: CurrentState, tracking_uri: str) -> tu
     and model) and the warnings of soft findings.
     """
     fresh = _fresh(plan, current)
-    facts = read_model_facts(tracking_uri, {item.version.storage_uri for item in fresh}) if fresh else {}
+    uris = {item.version.storage_uri for item in fresh}
+    facts = read_model_facts(tracking_uri, uris, workers) if fresh else {}
     reasons: Reasons = {}
     warnings: list[str] = []
     for item in fresh:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from generator import registry
+from generator import registry, targets
 from generator.config import EnvironmentConfig
 from generator.config.settings import Settings
 from generator.config.strategy import strategy_for
@@ -62,15 +62,21 @@ class LiveSources:
     ) -> Readings:
         """Prometheus readings of the deployments mid-rollout (no request when there are none)."""
         requests = reading_requests(environments, current, include_ab)
-        return prometheus.read(self.settings.prometheus_url, requests)
+        return prometheus.read(self.settings.prometheus_url, requests, targets=gate_queries())
 
     def now(self) -> datetime:
         return self.settings.now or datetime.now(UTC)
 
 
+def gate_queries() -> dict[str, prometheus.TargetQueries]:
+    """The targets whose PromQL vocabulary has gate queries of its own (others: Seldon v1's)."""
+    return {name: t.metrics for name, t in targets.TARGETS.items() if hasattr(t.metrics, "reading_queries")}
+
+
 def aliases(environments: dict[str, EnvironmentConfig]) -> set[str]:
     """Every alias a run needs: each environment's, and A/B challengers (overrides included)."""
-    found = {config.alias for config in environments.values()}
+    found = {config.alias for config in environments.values() if config.alias}
+    found |= {c.promote.set_alias for c in environments.values() if c.promote and c.promote.set_alias}
     for config in environments.values():
         strategies = [config.strategy, *(o.strategy for o in config.overrides.values() if o.strategy)]
         found |= {s.challenger for s in strategies if s.challenger}
@@ -90,6 +96,8 @@ def deployed_versions(current: CurrentState) -> set[tuple[str, str]]:
 
 
 def needs_run_metrics(environments: dict[str, EnvironmentConfig]) -> bool:
+    if any(config.promote is not None and config.promote.offline for config in environments.values()):
+        return True
     return any(
         strategy_for(config, model).offline
         for config in environments.values()

@@ -1,8 +1,8 @@
-"""The `sync` options about delivery: identities, commit template, push retries, GitHub, write-back.
+"""The `sync` options about delivery: identities, commit template, push retries, GitHub/GitLab, write-back.
 
-Secrets are never options: the GitHub token comes from GITHUB_TOKEN (or GH_TOKEN), MLflow's from
-MLFLOW_TRACKING_TOKEN; everything else can also be set through the environment variable named
-in its help.
+Secrets are never options: the GitHub token comes from GITHUB_TOKEN (or GH_TOKEN), GitLab's from
+GITLAB_TOKEN (or CI_JOB_TOKEN), MLflow's from MLFLOW_TRACKING_TOKEN; everything else can also be
+set through the environment variable named in its help.
 """
 
 from __future__ import annotations
@@ -55,6 +55,12 @@ def delivery_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="GitHub REST API URL; for GitHub Enterprise https://HOST/api/v3.",
         ),
         click.option(
+            "--gitlab-api-url",
+            envvar="GITLAB_API_URL",
+            help="GitLab REST API URL (https://HOST/api/v4): a remote on its host gets merge requests. "
+            "Default: CI_API_V4_URL, else gitlab.com's. Token: GITLAB_TOKEN.",
+        ),
+        click.option(
             "--mlflow-ui-url",
             envvar="MODEL_GITOPS_MLFLOW_UI_URL",
             help="MLflow UI base URL for links in pull requests. Default: an http(s) tracking URI.",
@@ -80,6 +86,7 @@ def delivery_settings(values: dict[str, Any]) -> DeliveryOptions:
         write_back=values.get("write_back", True),
         github_repository=values.get("github_repository"),
         github_api_url=values.get("github_api_url"),
+        gitlab_api_url=values.get("gitlab_api_url"),
         mlflow_ui_url=values.get("mlflow_ui_url"),
         summary_file=values.get("summary_file"),
     )

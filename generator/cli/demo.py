@@ -8,22 +8,48 @@ more to show that nothing changes. No server and no network are needed.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from generator import gitrepo, timing
+from generator import gitrepo, targets, timing
 from generator.app import job
 from generator.cli.options import CACHE, VALIDATION, build_settings, with_options
 from generator.registry import examples
 from generator.report import plain
 
-BUILTIN_ENVIRONMENTS = {
-    "dev": "namespace: models-dev\nalias: dev\n",
-    "staging": "namespace: models-staging\nalias: staging\n",
-    "prod": "namespace: models-prod\nalias: champion\n",
-}
+ALIASES = {"dev": "dev", "staging": "staging", "prod": "champion"}
+REWRITES = (
+    "storage:\n  rewrites:\n"
+    '    - {from: "mlflow-artifacts:/", to: "s3://mlflow-artifacts/"}\n'
+    '    - {from: "file://.*?/artifacts/", to: "s3://mlflow-artifacts/"}\n'
+)
+NO_MONITORING = (
+    "monitoring: {podmonitor: {enabled: false}, rules: {enabled: false}, dashboard: {enabled: false}}\n"
+)
+
+
+def builtin_environments(target: str) -> dict[str, str]:
+    """dev, staging and prod for `target`, served by a runtime matching this Python's example
+    models (`seldon.runtime`), used when no environment files are given or for `--target`."""
+    packages = ", ".join(
+        f"{pin.split('==')[0]}: '{pin.split('==')[1]}'" for pin in examples.training_requirements()
+    )
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    image = f"ghcr.io/acme/mlserver-mlflow:1.7.1-py{python.replace('.', '')}"
+    runtime = (
+        f"  runtime: {{image: {image}, python: '{python}', mlserver: 1.7.1, packages: {{{packages}}}}}\n"
+    )
+    head = f"target: {target}\n" if target != targets.DEFAULT else ""
+    tail = NO_MONITORING if target != targets.DEFAULT else ""
+    return {
+        name: f"{head}namespace: models-{name}\nalias: {alias}\nseldon:\n  protocol: v2\n{runtime}"
+        + REWRITES
+        + tail
+        for name, alias in ALIASES.items()
+    }
 
 
 @click.command()
@@ -37,6 +63,11 @@ BUILTIN_ENVIRONMENTS = {
     help="Environment files copied into the demo repository (none there: built-in dev, staging, prod).",
 )
 @click.option(
+    "--target",
+    type=click.Choice(sorted(targets.TARGETS)),
+    help="Render for this serving target with built-in environments (default: the files of --environments).",
+)
+@click.option(
     "--dir",
     "directory",
     type=click.Path(path_type=Path),
@@ -44,7 +75,7 @@ BUILTIN_ENVIRONMENTS = {
     show_default=True,
     help="Where the demo registry and repositories are created (replaced).",
 )
-def demo(directory: Path, source_environments: Path, **options: Any) -> None:
+def demo(directory: Path, source_environments: Path, target: str | None, **options: Any) -> None:
     """Run the main job end to end on an example SQLite registry and a local Git repository."""
     directory = directory.resolve()
     source_environments = source_environments.resolve()
@@ -55,7 +86,7 @@ def demo(directory: Path, source_environments: Path, **options: Any) -> None:
     click.echo(f"1/4 creating an MLflow registry with example models at {tracking_uri}")
     with timing.phase("examples"):
         examples.seed(tracking_uri, examples.DEMO_MODELS, (directory / "artifacts").as_uri())
-    worktree = _make_repositories(directory, source_environments)
+    worktree = _make_repositories(directory, source_environments, target)
     settings = build_settings(**options, repo=str(worktree), tracking_uri=tracking_uri, push=True)
     click.echo("2/4 first sync: render, validate, commit, push")
     _sync_and_show(settings)
@@ -68,7 +99,7 @@ def demo(directory: Path, source_environments: Path, **options: Any) -> None:
     click.echo(f"\nGit history of {worktree} (remote: {directory / 'remote.git'}):{log}")
 
 
-def _make_repositories(directory: Path, environments: Path) -> Path:
+def _make_repositories(directory: Path, environments: Path, serving: str | None) -> Path:
     remote = directory / "remote.git"
     worktree = directory / "gitops"
     gitrepo.init_bare(remote)
@@ -76,11 +107,11 @@ def _make_repositories(directory: Path, environments: Path) -> Path:
     repo.git.symbolic_ref("HEAD", "refs/heads/main")
     target = worktree / "environments"
     target.mkdir()
-    if environments.is_dir() and any(environments.glob("*.yaml")):
+    if serving is None and environments.is_dir() and any(environments.glob("*.yaml")):
         for path in sorted(environments.glob("*.yaml")):
             shutil.copy(path, target / path.name)
     else:
-        for name, text in BUILTIN_ENVIRONMENTS.items():
+        for name, text in builtin_environments(serving or targets.DEFAULT).items():
             (target / f"{name}.yaml").write_text(text)
     gitrepo.commit_paths(repo, ["environments"], "Add environment configuration\n", None)
     gitrepo.push(repo)

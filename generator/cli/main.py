@@ -15,7 +15,7 @@ import traceback
 import click
 
 from generator import __version__
-from generator.cli import commands, demo, progress, rollout, servecheck, webhook
+from generator.cli import commands, demo, health, progress, rollout, servecheck, webhook
 from generator.cli.wiring import Wiring
 from generator.errors import ModelGitopsError, redact
 from generator.printable import printable
@@ -38,7 +38,14 @@ def cli() -> None:
     """
 
 
-for command in [*commands.COMMANDS, demo.demo, rollout.release_hold, servecheck.serve_check, webhook.webhook]:
+for command in [
+    *commands.COMMANDS,
+    demo.demo,
+    health.health,
+    rollout.release_hold,
+    servecheck.serve_check,
+    webhook.webhook,
+]:
     cli.add_command(command)
 
 

@@ -131,7 +131,8 @@ VALIDATION = [
         multiple=True,
         envvar="MODEL_GITOPS_CRDS",
         help="CRD file or https URL to validate custom resources against "
-        "(repeatable; env: space-separated). Default: Seldon Core v1.18.2's CRD.",
+        "(repeatable; env: space-separated). Default: the CRDs of every serving target "
+        "(Seldon Core v1.18.2's, KServe v0.20.0's, Seldon Core 2 v2.10.2's).",
     ),
     click.option(
         "--kubernetes-version",
@@ -167,6 +168,14 @@ GUARDS = [
         "--skip-artifact-check",
         is_flag=True,
         help="Do not read the MLmodel file of newly deployed versions before rendering.",
+    ),
+    click.option(
+        "--artifact-workers",
+        type=click.IntRange(1, 64),
+        default=16,
+        show_default=True,
+        envvar="MODEL_GITOPS_ARTIFACT_WORKERS",
+        help="How many versions' files are read at once by the artifact check.",
     ),
 ]
 PROMETHEUS = [
@@ -257,6 +266,7 @@ def build_settings(**values: Any) -> Settings:
         delivery=delivery_settings(values),
         allow_prune=values.get("allow_prune", False),
         check_artifacts=not values.get("skip_artifact_check", False),
+        artifact_workers=values.get("artifact_workers") or 16,
         prometheus_url=values.get("prometheus_url"),
         now=values.get("now"),
         argocd_repo_url=values.get("repo_url"),
@@ -274,7 +284,7 @@ def _validation(values: dict[str, Any], cache: Path) -> ValidationSettings:
         kubeconform=values.get("kubeconform", defaults.kubeconform),
         kubernetes_version=values.get("kubernetes_version", defaults.kubernetes_version),
         schema_locations=locations or [*schemas.bundled_locations(), DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
-        crds=crds or [t.crd for t in targets.TARGETS.values() if not schemas.bundled(t.api_version, t.kind)],
+        crds=crds or [crd for target in targets.TARGETS.values() for crd in targets.crds(target)],
         cache_dir=cache,
         promtool=values.get("promtool", defaults.promtool),
     )

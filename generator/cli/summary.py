@@ -47,8 +47,8 @@ def delivery_markdown(result: Any) -> str:
         if delivered.attempts > 1:
             lines.append(f"- {retried(result)}")
         for outcome in delivered.pull_requests:
-            link = f" [#{outcome.number}]({escape.url(outcome.url)})" if outcome.number else ""
-            lines.append(f"- {escape.text(outcome.environment)}: pull request {outcome.action}{link}")
+            link = f" [{outcome.sign}{outcome.number}]({escape.url(outcome.url)})" if outcome.number else ""
+            lines.append(f"- {escape.text(outcome.environment)}: {outcome.noun} {outcome.action}{link}")
         if delivered.tagged:
             lines.append(f"- tagged {delivered.tagged} model version(s) in MLflow")
         lines += [f"- :warning: {escape.text(w)}" for w in delivered.warnings]

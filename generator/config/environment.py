@@ -14,14 +14,18 @@ from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_v
 
 from generator.config.base import DNS_LABEL, Strict
 from generator.config.delivery import Delivery
+from generator.config.kserve import KServeSettings
 from generator.config.monitoring import ArgoCDSettings, MonitoringSettings
+from generator.config.notify import Notify
+from generator.config.promote import Promotion
 from generator.config.rewrite_regex import checked_pattern, checked_template
 from generator.config.safety import Safety
 from generator.config.seldon import ModelOverride, SeldonSettings, check_override_images
+from generator.config.seldon_v2 import SeldonV2Settings, seldon_v2_problems
 from generator.config.strategy import Strategy, merged
 
 # Targets with a settings block of their own: target name -> EnvironmentConfig field.
-TARGET_BLOCKS: dict[str, str] = {}
+TARGET_BLOCKS: dict[str, str] = {"kserve": "kserve", "seldon-v2": "seldon_v2"}
 
 
 class ModelSelection(Strict):
@@ -63,12 +67,15 @@ class EnvironmentConfig(Strict):
     """One environment: where it deploys, which alias it follows, and how."""
 
     target: str = Field(
-        default="seldon-v1", description="The serving stack: seldon-v1 (default).", min_length=1
+        default="seldon-v1", description="The serving stack: seldon-v1 (default) or kserve.", min_length=1
     )
     namespace: str = Field(pattern=DNS_LABEL)
-    alias: str = Field(min_length=1, max_length=255)
+    alias: str | None = Field(None, min_length=1, max_length=255)
+    promote: Promotion | None = None
     models: ModelSelection = ModelSelection()
     seldon: SeldonSettings = SeldonSettings()
+    kserve: KServeSettings = KServeSettings()
+    seldon_v2: SeldonV2Settings = SeldonV2Settings()
     overrides: dict[str, ModelOverride] = {}
     storage: Storage = Storage()
     monitoring: MonitoringSettings = MonitoringSettings()
@@ -76,6 +83,7 @@ class EnvironmentConfig(Strict):
     strategy: Strategy = Strategy()
     delivery: Delivery = Delivery()
     safety: Safety = Safety()
+    notify: Notify = Notify()
 
     @field_validator("target")
     @classmethod
@@ -85,6 +93,31 @@ class EnvironmentConfig(Strict):
         if known is not None and value not in known:
             raise ValueError(f"unknown serving target {value!r}; known targets: {', '.join(sorted(known))}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _promotion_approval(cls, data: Any) -> Any:
+        """`promote.approval: pull-request` delivers through a pull request unless told otherwise."""
+        promote = data.get("promote") if isinstance(data, dict) else None
+        if isinstance(promote, dict) and promote.get("approval") == "pull-request" and "delivery" not in data:
+            return {**data, "delivery": "pull-request"}
+        return data
+
+    @model_validator(mode="after")
+    def _alias_or_promotion(self) -> EnvironmentConfig:
+        if self.alias is None and self.promote is None:
+            raise ValueError(
+                "give `alias` (the MLflow alias to deploy) or `promote` (where versions come from)"
+            )
+        if (
+            self.promote is not None
+            and self.promote.approval == "pull-request"
+            and not self.delivery.pull_request
+        ):
+            raise ValueError(
+                "promote.approval: pull-request needs `delivery: pull-request` (or no `delivery` key)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _target_can_do_the_strategies(self, info: ValidationInfo) -> EnvironmentConfig:
@@ -103,6 +136,16 @@ class EnvironmentConfig(Strict):
                     f"{where}: the {self.target} target cannot roll out {kind!r}; "
                     f"it supports {', '.join(sorted(supported))}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _seldon_v2_fits(self) -> EnvironmentConfig:
+        """A seldon-v2 environment sets nothing in `seldon:` that a Seldon Core 2 Model cannot carry."""
+        if self.target != "seldon-v2":
+            return self
+        problems = seldon_v2_problems(self.seldon, self.overrides, self.monitoring)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @field_validator("overrides")
@@ -129,6 +172,15 @@ class EnvironmentConfig(Strict):
                     f"overrides.{model} combined with the environment's settings: "
                     f"{where + ': ' if where else ''}{reason}"
                 ) from None
+        return self
+
+    @model_validator(mode="after")
+    def _target_block_fits(self) -> EnvironmentConfig:
+        """The target's own block judges the rest of the file (`check_environment`, if it has one)."""
+        block = TARGET_BLOCKS.get(self.target)
+        check = getattr(getattr(self, block), "check_environment", None) if block else None
+        if check is not None:
+            check(self)
         return self
 
     def target_settings(self, model: str) -> Any:

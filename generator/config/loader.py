@@ -70,14 +70,21 @@ def load_environments(
         if not ENV_NAME.match(path.stem):
             raise ConfigError(f"{path}: environment names must be lowercase DNS labels")
         environments[path.stem] = parse_environment(_read(path), _shown(path), targets)
-    if only:
-        unknown = sorted(set(only) - set(environments))
-        if unknown:
-            raise ConfigError(f"unknown environment {', '.join(unknown)}", f"have {', '.join(environments)}")
-        environments = {name: environments[name] for name in only}
     if not environments:
         raise ConfigError(f"no environment files in {directory}", "add e.g. environments/dev.yaml")
-    return environments
+    return select(environments, only)
+
+
+def select(
+    environments: dict[str, EnvironmentConfig], only: list[str] | None
+) -> dict[str, EnvironmentConfig]:
+    """The environments named in `only` (all of them when it is empty)."""
+    if not only:
+        return environments
+    unknown = sorted(set(only) - set(environments))
+    if unknown:
+        raise ConfigError(f"unknown environment {', '.join(unknown)}", f"have {', '.join(environments)}")
+    return {name: environments[name] for name in only}
 
 
 def _flow_depth(text: str) -> int:

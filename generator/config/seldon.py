@@ -42,6 +42,22 @@ class Resources(Strict):
     limits: ResourceList = ResourceList()
 
 
+class Autoscaling(Strict):
+    """Scale each deployment between `min_replicas` and `max_replicas`, rendered natively per
+    target (Seldon v1 `hpaSpec`, KServe `minReplicas`/`maxReplicas`/`scaleTarget`, Seldon Core 2
+    `minReplicas`/`maxReplicas`); `cpu_utilization` is the target share of the CPU request."""
+
+    min_replicas: int = Field(1, ge=1, le=100)
+    max_replicas: int = Field(ge=1, le=100)
+    cpu_utilization: int | None = Field(None, ge=1, le=100, description="Percent of the CPU request.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Autoscaling:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas {self.min_replicas} is above max_replicas {self.max_replicas}")
+        return self
+
+
 class SeldonSettings(Strict):
     """What every SeldonDeployment of an environment gets unless a model overrides it."""
 
@@ -52,6 +68,16 @@ class SeldonSettings(Strict):
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
     runtime: RuntimeSettings | None = None  # None: the server's default image
+    autoscaling: Autoscaling | None = None  # None: a fixed `replicas`
+
+    @model_validator(mode="after")
+    def _cpu_request_for_autoscaling(self) -> SeldonSettings:
+        """CPU utilization is measured against the CPU request: without one the HPA never scales."""
+        if self.autoscaling and self.autoscaling.cpu_utilization and not self.resources.requests.cpu:
+            raise ValueError(
+                "autoscaling.cpu_utilization needs resources.requests.cpu (utilization is a share of it)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _has_image(self) -> SeldonSettings:
@@ -73,6 +99,7 @@ class ModelOverride(Strict):
     env_secret_ref_name: str | None = Field(None, pattern=SECRET_NAME)
     service_account_name: str | None = Field(None, pattern=DNS_LABEL)
     runtime: RuntimeSettings | None = None  # replaces the environment's runtime as a whole
+    autoscaling: Autoscaling | None = None  # replaces the environment's autoscaling as a whole
     strategy: Strategy | None = None  # replaces only the keys it names (see config.strategy)
 
 

@@ -26,7 +26,7 @@ class ValidationSettings:
 
 @dataclass(frozen=True)
 class DeliveryOptions:
-    """How a sync delivers: identities, commit template, push retries, GitHub, write-back."""
+    """How a sync delivers: identities, commit template, push retries, GitHub or GitLab, write-back."""
 
     committer: str | None = None
     message_template: str | None = None
@@ -36,6 +36,7 @@ class DeliveryOptions:
     write_back: bool = True
     github_repository: str | None = None
     github_api_url: str | None = None
+    gitlab_api_url: str | None = None  # None: CI_API_V4_URL / CI_SERVER_URL, or gitlab.com's
     mlflow_ui_url: str | None = None
     summary_file: Path | None = None
 
@@ -58,6 +59,7 @@ class Settings:
     delivery: DeliveryOptions = field(default_factory=DeliveryOptions)
     allow_prune: bool = False
     check_artifacts: bool = True
+    artifact_workers: int = 16  # versions whose files are read at once (the artifact check)
     prometheus_url: str | None = None  # rollout gates (MODEL_GITOPS_PROMETHEUS_URL)
     now: datetime | None = None  # a fixed clock for rollouts (MODEL_GITOPS_NOW); None: the real one
     argocd_repo_url: str | None = None  # None: the push remote's URL (MODEL_GITOPS_REPO_URL)

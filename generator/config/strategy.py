@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 DURATION = re.compile(r"^(?P<value>[0-9]+)(?P<unit>s|m|h)$")
 UNITS = {"s": 1, "m": 60, "h": 3600}
-STRATEGIES = ("replace", "canary", "ab", "shadow")
 MAX_SECONDS = 30 * 86400  # a rollout step or gate window longer than 30 days is a typo
 
 

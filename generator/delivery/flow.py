@@ -9,8 +9,10 @@ unpushed commit, moves to the new head, re-plans there (`replan`: the same compu
 updated tree), and tries again after a jittered exponential backoff, a bounded number of times;
 nothing anyone else pushed is lost.
 Environments with `delivery: pull-request` then get their branch and pull request
-(`generator.delivery.pullrequests`). Last, deployment tags go back to the registry (`--no-write-back`
-turns that off); a failed write-back is a warning, since Git already holds the truth.
+(`generator.delivery.pullrequests`), on the code host of the push remote (`providers`: GitHub, or
+GitLab merge requests). Last, deployment tags go back to the registry (`--no-write-back` turns
+that off), with how each merged pull request was approved; a failed write-back is a warning,
+since Git already holds the truth.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from typing import Any
 
 from generator import gitrepo, timing
 from generator.config.settings import Settings
-from generator.delivery import checkout, messages, pullrequests, writeback
+from generator.delivery import checkout, messages, providers, pullrequests, writeback
 from generator.delivery.argocd_source import managed_directories
-from generator.delivery.github import GitHub
+from generator.delivery.provider import Provider
 from generator.delivery.pullrequests import PullRequestOutcome
 from generator.errors import GitError, RegistryError
 from generator.gitrepo import workspace
@@ -53,6 +55,9 @@ class Delivery:
     earlier: int = 0  # local commits from before this run that it pushed too
 
 
+APPROVAL_LOOKUPS = 50  # pull requests whose end one run records at most
+
+
 def reviewed_environments(plan: Plan) -> list[str]:
     """Environments whose changes go through a pull request."""
     return [env for env, env_plan in plan.environments.items() if env_plan.config.delivery.pull_request]
@@ -68,7 +73,7 @@ class _Run:
     author: gitrepo.Identity | None = None
     committer: gitrepo.Identity | None = None
     branch: str = ""
-    github: GitHub | None = None
+    provider: Provider | None = None
     earlier: int = 0  # local commits the remote did not have when the run started
 
     def wait(self, attempt: int) -> None:
@@ -94,14 +99,14 @@ def deliver(
     computed, message, commit, attempts = _commit_and_push(run, replan)
     reviewed = reviewed_environments(computed.plan)
     pulls = [PullRequestOutcome(env, "skipped") for env in reviewed]
-    if reviewed and run.github is not None:
+    if reviewed and run.provider is not None:
         head = str(repo.head.commit.hexsha)
         context = markdown_context(settings, computed)
         request = pullrequests.Request(
             repo,
             settings,
             computed,
-            run.github,
+            run.provider,
             run.branch,
             head,
             run.author,
@@ -113,7 +118,7 @@ def deliver(
     warnings += [w for outcome in pulls for w in outcome.warnings]
     tagged = 0
     if settings.push and options.write_back:
-        tagged, failed = write_back(settings, computed, str(repo.head.commit.hexsha), pulls)
+        tagged, failed = write_back(settings, computed, str(repo.head.commit.hexsha), pulls, run.provider)
         warnings += failed
     pushed = settings.push and (commit is not None or run.earlier > 0)
     return Delivery(computed, commit, pushed, message, attempts, pulls, tagged, warnings, run.earlier)
@@ -131,9 +136,9 @@ def _commit_and_push(run: _Run, replan: Callable[[Path], Any]) -> tuple[Any, str
         attempt += 1
         computed = replan(Path(repo.working_tree_dir))
         reviewed = reviewed_environments(computed.plan)
-        if reviewed and settings.push and run.github is None:  # fail before writing anything
-            options = settings.delivery
-            run.github = GitHub.from_environment(options.github_repository, options.github_api_url)
+        if reviewed and settings.push and run.provider is None:  # fail before writing anything
+            remote_url = gitrepo.remote_url(Path(repo.working_tree_dir), settings.remote)
+            run.provider = providers.connect(remote_url, settings.delivery)
         try:
             with timing.phase("write+git"):
                 message, commit = _commit(settings, repo, computed, reviewed, run.author, run.committer)
@@ -208,9 +213,14 @@ def markdown_context(settings: Settings, computed: Any) -> markdown.Context:
 
 
 def write_back(
-    settings: Settings, computed: Any, base_commit: str, pulls: list[PullRequestOutcome]
+    settings: Settings,
+    computed: Any,
+    base_commit: str,
+    pulls: list[PullRequestOutcome],
+    provider: Provider | None = None,
 ) -> tuple[int, list[str]]:
-    """Tag model versions with their deployment state; (versions tagged, warnings)."""
+    """Tag model versions with their deployment state (and, with a `provider`, how their merged
+    pull requests were approved); (versions tagged, warnings)."""
     delivered = writeback.Delivered(
         base_commit=base_commit,
         proposals={
@@ -222,8 +232,32 @@ def write_back(
         withdrawn={o.environment: o.withdrawn for o in pulls if o.withdrawn},
     )
     tags = writeback.deployment_tags(computed.plan, computed.changed, after_state(computed), delivered)
+    warnings = record_approvals(tags, computed, pulls, provider) if provider is not None else []
     try:
         tag_versions(settings.tracking_uri, tags)
     except RegistryError as exc:
-        return 0, [f"write-back to MLflow failed ({exc.one_line()}); the next run retries"]
-    return len(tags), []
+        return 0, [*warnings, f"write-back to MLflow failed ({exc.one_line()}); the next run retries"]
+    return len(tags), warnings
+
+
+def record_approvals(
+    tags: writeback.Tags, computed: Any, pulls: list[PullRequestOutcome], provider: Provider
+) -> list[str]:
+    """Add how each newly merged (or closed) pull request ended to `tags`; warnings.
+
+    At most `APPROVAL_LOOKUPS` pull requests per run (the rest wait for the next); the first
+    failure stops the lookups (a rate limit or an outage would fail them all), and the next run
+    retries, since only recorded outcomes are skipped.
+    """
+    versions = dict(getattr(getattr(computed, "snapshot", None), "versions", None) or {})
+    open_urls = {o.environment: o.url for o in pulls if o.is_open}
+    due = writeback.approvals_due(computed.plan, computed.current, versions, open_urls)
+    for item in due[:APPROVAL_LOOKUPS]:
+        try:
+            approval = provider.approval(item.url)
+        except providers.PROVIDER_ERRORS as exc:
+            what = f"{item.environment}: could not read how {item.url} ended"
+            return [f"{what} ({exc.one_line()}); the next run retries"]
+        if approval is not None:
+            writeback.add(tags, (item.model, item.version), writeback.approval_tags(item, approval))
+    return []

@@ -1,4 +1,4 @@
-"""The only module that talks to the GitHub REST API: pull requests, labels, comments, dispatches.
+"""The only module that talks to the GitHub REST API: pull requests, labels, comments, reviews, dispatches.
 
 Plain `requests` against the documented endpoints, on api.github.com or a GitHub Enterprise
 server (`https://HOST/api/v3`, from `--github-api-url` or `GITHUB_API_URL`, which Actions sets).
@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -20,6 +19,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from generator import __version__
+from generator.delivery.provider import Approval, PullRequest, approvers
 from generator.errors import GitHubError, redact, shorten
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -27,6 +27,7 @@ API_VERSION = "2022-11-28"
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 RETRIED_STATUSES = (502, 503, 504)
+REVIEW_PAGES = 10  # 1,000 reviews of one pull request at most
 # One retry policy for every call: reads (GET) are retried on connection errors, timeouts and
 # 502/503/504 with backoff; writes are sent once (a retried POST could open a second pull request).
 RETRY = Retry(
@@ -43,39 +44,12 @@ RETRY = Retry(
 )
 
 
-@dataclass(frozen=True)
-class PullRequest:
-    """The fields of a GitHub pull request model-gitops uses."""
-
-    number: int
-    url: str
-    state: str
-    title: str
-    body: str
-    head: str
-    head_sha: str
-    base: str
-    labels: tuple[str, ...] = ()
-    draft: bool = False
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PullRequest:
-        return cls(
-            number=int(data["number"]),
-            url=str(data.get("html_url") or ""),
-            state=str(data.get("state") or ""),
-            title=str(data.get("title") or ""),
-            body=str(data.get("body") or ""),
-            head=str(data["head"]["ref"]),
-            head_sha=str(data["head"].get("sha") or ""),
-            base=str(data["base"]["ref"]),
-            labels=tuple(sorted(str(label["name"]) for label in data.get("labels") or [])),
-            draft=bool(data.get("draft")),
-        )
-
-
 class GitHub:
     """A client for one repository; `owner/name` and a token with contents + pull-requests write."""
+
+    name = "GitHub"
+    noun = "pull request"
+    sign = "#"
 
     def __init__(
         self,
@@ -133,20 +107,20 @@ class GitHub:
         """The open pull request from `branch` (in this repository) into `base`, if any."""
         params = {"state": "open", "head": f"{self.owner}:{branch}", "base": base, "per_page": "100"}
         found = self._call("GET", self._repo("pulls"), "list pull requests", params=params)
-        pulls = [PullRequest.from_json(p) for p in found if p["head"]["ref"] == branch]
+        pulls = [pull_request(p) for p in found if p["head"]["ref"] == branch]
         return min(pulls, key=lambda p: p.number) if pulls else None
 
     def create_pull(self, title: str, body: str, branch: str, base: str, draft: bool = False) -> PullRequest:
         payload = {"title": title, "body": body, "head": branch, "base": base, "draft": draft}
         created = self._call("POST", self._repo("pulls"), "open a pull request", json=payload)
-        return PullRequest.from_json(created)
+        return pull_request(created)
 
     def update_pull(
         self, number: int, title: str | None = None, body: str | None = None, state: str | None = None
     ) -> PullRequest:
         payload = {k: v for k, v in {"title": title, "body": body, "state": state}.items() if v is not None}
         what = f"update pull request #{number}"
-        return PullRequest.from_json(self._call("PATCH", self._repo(f"pulls/{number}"), what, json=payload))
+        return pull_request(self._call("PATCH", self._repo(f"pulls/{number}"), what, json=payload))
 
     def close_pull(self, number: int, comment: str | None = None) -> PullRequest:
         if comment:
@@ -173,6 +147,39 @@ class GitHub:
         path = self._repo(f"pulls/{number}/requested_reviewers")
         payload = {"reviewers": reviewers, "team_reviewers": teams}
         self._call("POST", path, f"request reviewers on pull request #{number}", json=payload)
+
+    def approval(self, url: str) -> Approval | None:
+        """The outcome of pull request `url` of this repository (None while open, or not ours):
+        merged or not, the merge commit, who merged it, and who approved it (each reviewer's latest
+        verdict, from the reviews API)."""
+        match = re.search(rf"/{re.escape(self.repository)}/pull/(\d+)/?$", url, re.IGNORECASE)
+        if match is None:
+            return None
+        number = int(match.group(1))
+        data = self._call("GET", self._repo(f"pulls/{number}"), f"read pull request #{number}")
+        if data.get("state") == "open":
+            return None
+        if not (data.get("merged") or data.get("merged_at")):
+            return Approval(url, merged=False)
+        return Approval(
+            url,
+            merged=True,
+            merge_commit=str(data.get("merge_commit_sha") or ""),
+            approvers=approvers(self._reviews(number)),
+            merged_by=_login(data.get("merged_by")),
+            merged_at=str(data.get("merged_at") or ""),
+        )
+
+    def _reviews(self, number: int) -> list[tuple[str, str]]:
+        """(login, state) of every review of pull request `number`, oldest first (paged)."""
+        path, what = self._repo(f"pulls/{number}/reviews"), f"read the reviews of pull request #{number}"
+        reviews: list[tuple[str, str]] = []
+        for page in range(1, REVIEW_PAGES + 1):
+            found = self._call("GET", path, what, params={"per_page": "100", "page": str(page)})
+            reviews += [(_login(review.get("user")), str(review.get("state") or "")) for review in found]
+            if len(found) < 100:
+                break
+        return reviews
 
     def _repo(self, tail: str) -> str:
         return f"/repos/{self.repository}/{tail}"
@@ -231,6 +238,25 @@ class GitHub:
 
     def _scrub(self, text: str) -> str:
         return redact(text.replace(self._token, "***")) if self._token else redact(text)
+
+
+def pull_request(data: Mapping[str, Any]) -> PullRequest:
+    """A `PullRequest` from GitHub's pull-request JSON."""
+    return PullRequest(
+        number=int(data["number"]),
+        url=str(data.get("html_url") or ""),
+        state=str(data.get("state") or ""),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        head=str(data["head"]["ref"]),
+        base=str(data["base"]["ref"]),
+        labels=tuple(sorted(str(label["name"]) for label in data.get("labels") or [])),
+        draft=bool(data.get("draft")),
+    )
+
+
+def _login(user: Any) -> str:
+    return str(user.get("login") or "") if isinstance(user, dict) else ""
 
 
 def _message(response: requests.Response) -> str:

@@ -8,6 +8,8 @@ run looked is never overwritten (the run reads it again and retries). The pull r
 once and then updated (title, body, labels); when the change disappears (the alias moved back)
 it is closed with a comment and its branch deleted. A branch that already holds exactly the
 wanted change on an unchanged base is left alone, so reviews are not disturbed by no-op pushes.
+The code host is a `provider.Provider` (GitHub pull requests, GitLab merge requests), chosen per
+repository URL by `providers`; nothing here names one.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from typing import Any
 from generator import gitrepo
 from generator.config.settings import Settings
 from generator.delivery import messages
-from generator.delivery.github import GitHub, PullRequest
-from generator.errors import GitError, GitHubError
+from generator.delivery.provider import Provider, PullRequest
+from generator.delivery.providers import PROVIDER_ERRORS
+from generator.errors import GitError
 from generator.gitrepo import workspace
 from generator.plan.planner import Plan
 from generator.render.state import current_state
@@ -41,6 +44,8 @@ class PullRequestOutcome:
     models: tuple[str, ...] = ()
     withdrawn: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
+    noun: str = "pull request"  # the host's word: "merge request" on GitLab
+    sign: str = "#"  # how the host writes a number: "!" on GitLab
 
     @property
     def is_open(self) -> bool:
@@ -51,7 +56,7 @@ class PullRequestOutcome:
             return f"{self.environment}: pull-request delivery needs --push; nothing delivered"
         if self.action == "none":
             return f"{self.environment}: no pull request needed"
-        return f"{self.environment}: {self.action} pull request #{self.number} {self.url}".rstrip()
+        return f"{self.environment}: {self.action} {self.noun} {self.sign}{self.number} {self.url}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class Request:
     repo: Any
     settings: Settings
     computed: Any  # app.Computed: plan, current, desired, changed
-    github: GitHub
+    provider: Provider
     base_branch: str
     base_commit: str
     author: gitrepo.Identity | None
@@ -93,7 +98,7 @@ def _deliver(request: Request, env: str) -> PullRequestOutcome:
     directory = f"{settings.rendered_dir}/{env}"
     touched = [p for p in request.computed.changed if p.startswith(f"{env}/")]
     tip = gitrepo.fetch(request.repo, settings.remote, branch)
-    pull = request.github.open_pull(branch, request.base_branch)
+    pull = request.provider.open_pull(branch, request.base_branch)
     proposed = _proposed(plan, env, touched)
     withdrawn = tuple(sorted(_on_branch(request, env, tip, directory) - proposed)) if tip else ()
     if not touched:
@@ -108,14 +113,31 @@ def _deliver(request: Request, env: str) -> PullRequestOutcome:
     if pull is None:
         pull, action = _open(request, env, title, body, branch, warnings)
     elif pull.title != title or pull.body != body:
-        pull, action = request.github.update_pull(pull.number, title=title, body=body), "updated"
+        pull, action = request.provider.update_pull(pull.number, title=title, body=body), "updated"
     else:
         action = "unchanged" if commit == tip else "updated"
     missing = [label for label in config.delivery.labels if label not in pull.labels]
     if missing:
-        request.github.add_labels(pull.number, missing)
+        request.provider.add_labels(pull.number, missing)
     models = tuple(sorted({model for model, _ in proposed}))
-    return PullRequestOutcome(env, action, pull.number, pull.url, commit, models, withdrawn, tuple(warnings))
+    return _outcome(
+        request,
+        env,
+        action,
+        pull,
+        commit=commit,
+        models=models,
+        withdrawn=withdrawn,
+        warnings=tuple(warnings),
+    )
+
+
+def _outcome(request: Request, env: str, action: str, pull: PullRequest, **fields: Any) -> PullRequestOutcome:
+    """An outcome naming `pull` the way its host does (`pull request #3`, `merge request !3`)."""
+    provider = request.provider
+    return PullRequestOutcome(
+        env, action, pull.number, pull.url, noun=provider.noun, sign=provider.sign, **fields
+    )
 
 
 def _proposed(plan: Plan, env: str, touched: list[str]) -> set[tuple[str, str]]:
@@ -167,18 +189,18 @@ def _push_change(
 def _open(
     request: Request, env: str, title: str, body: str, branch: str, warnings: list[str]
 ) -> tuple[PullRequest, str]:
-    github, delivery = request.github, request.computed.plan.environments[env].config.delivery
+    provider, delivery = request.provider, request.computed.plan.environments[env].config.delivery
     try:
-        pull = github.create_pull(title, body, branch, request.base_branch, delivery.draft)
-    except GitHubError:
-        existing = github.open_pull(branch, request.base_branch)  # another run opened it meanwhile
+        pull = provider.create_pull(title, body, branch, request.base_branch, delivery.draft)
+    except PROVIDER_ERRORS:
+        existing = provider.open_pull(branch, request.base_branch)  # another run opened it meanwhile
         if existing is None:
             raise
-        return github.update_pull(existing.number, title=title, body=body), "updated"
+        return provider.update_pull(existing.number, title=title, body=body), "updated"
     if delivery.reviewers or delivery.team_reviewers:
         try:
-            github.request_reviewers(pull.number, delivery.reviewers, delivery.team_reviewers)
-        except GitHubError as exc:
+            provider.request_reviewers(pull.number, delivery.reviewers, delivery.team_reviewers)
+        except PROVIDER_ERRORS as exc:
             warnings.append(f"{env}: {exc.one_line()}")
     return pull, "opened"
 
@@ -197,11 +219,11 @@ def _withdraw(
             f"Closed by model-gitops: `{request.base_branch}` already holds what the registry wants "
             f"for `{env}` (the alias moved back or the change landed another way)."
         )
-        pull = request.github.close_pull(pull.number, comment)
+        pull = request.provider.close_pull(pull.number, comment)
     delivery = request.computed.plan.environments[env].config.delivery
     if tip is not None and delivery.delete_branch:
         with contextlib.suppress(gitrepo.PushRejected):  # moved meanwhile: the next run decides
             gitrepo.delete_branch(request.repo, request.settings.remote, branch, tip)
     if pull is None:
         return PullRequestOutcome(env, "none", withdrawn=withdrawn)
-    return PullRequestOutcome(env, "closed", pull.number, pull.url, withdrawn=withdrawn)
+    return _outcome(request, env, "closed", pull, withdrawn=withdrawn)

@@ -10,13 +10,28 @@ and a version this run replaced gets `retired` (a withdrawn proposal `withdrawn`
 registry UI shows where each version runs. Only differences from the tags the registry already
 has are returned: a steady state writes nothing, and the run after a pull request is merged
 turns `pending-review` into `deployed` (and retires the version it replaced).
+
+That run also records how the pull request ended, for model-risk reviews (`approvals_due` says
+which versions need a look at their host, `approval_tags` what to write):
+
+    model-gitops.<env>.approval.status         approved | merged-without-approval | closed-unmerged
+    model-gitops.<env>.approval.approvers      who approved (comma-separated), or none
+    model-gitops.<env>.approval.merge-commit   the commit that landed it
+    model-gitops.<env>.approval.merged-by      who merged it
+    model-gitops.<env>.approval.merged-at      when
+    model-gitops.<env>.approval.pull-request   the pull request (the evidence)
+
+A version already holding a merged record keeps it when a later pull request about it (a rollout
+step) closes unmerged: that one goes to `approval.unmerged`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from generator.model import CurrentState, Deployed
+from generator.delivery.provider import Approval
+from generator.model import CurrentState, Deployed, ModelVersion
 from generator.model.layout import ANNOTATION_PREFIX
 from generator.plan.planner import Plan
 from generator.report import plain
@@ -119,3 +134,69 @@ def _differs(existing: dict[str, str], wanted: dict[str, str]) -> dict[str, str]
 def _merge(tags: Tags, version: tuple[str, str], values: dict[str, str]) -> None:
     if values:
         tags.setdefault(version, {}).update(values)
+
+
+@dataclass(frozen=True)
+class ApprovalDue:
+    """A version serving in a pull-request environment whose last pull request's end is unrecorded."""
+
+    environment: str
+    model: str
+    version: str
+    url: str
+    recorded: bool  # an earlier pull request's outcome is on the version already
+
+
+def approvals_due(
+    plan: Plan,
+    current: CurrentState,
+    versions: Mapping[tuple[str, str], ModelVersion],
+    open_urls: dict[str, str],
+) -> list[ApprovalDue]:
+    """Versions the base serves in pull-request environments whose `pull-request` tag names a pull
+    request that is no longer open (`open_urls`: this run's open one per environment) and whose
+    outcome is not recorded yet."""
+    due: list[ApprovalDue] = []
+    for env, env_plan in sorted(plan.environments.items()):
+        if not env_plan.config.delivery.pull_request:
+            continue
+        for model, deployed in sorted(current.deployed.get(env, {}).items()):
+            for number in _serving_versions(deployed):
+                version = versions.get((model, number))
+                tags = version.tags if version is not None else {}
+                url = tags.get(key(env, "pull-request"), "")
+                seen = (tags.get(key(env, "approval.pull-request")), tags.get(key(env, "approval.unmerged")))
+                if url and url != open_urls.get(env) and url not in seen:
+                    due.append(ApprovalDue(env, model, number, url, bool(seen[0])))
+    return due
+
+
+def approval_tags(due: ApprovalDue, approval: Approval) -> dict[str, str]:
+    """What to record about how `due`'s pull request ended."""
+    env = due.environment
+    if not approval.merged and due.recorded:
+        return {key(env, "approval.unmerged"): approval.url}
+    if approval.merged:
+        status = "approved" if approval.approvers else "merged-without-approval"
+    else:
+        status = "closed-unmerged"
+    values = {
+        "status": status,
+        "approvers": ",".join(approval.approvers) or "none",
+        "merge-commit": approval.merge_commit or ("unknown" if approval.merged else "none"),
+        "merged-by": approval.merged_by or ("unknown" if approval.merged else "none"),
+        "merged-at": approval.merged_at or ("unknown" if approval.merged else "none"),
+        "pull-request": approval.url,
+    }
+    return {key(env, f"approval.{name}"): value for name, value in values.items()}
+
+
+def add(tags: Tags, version: tuple[str, str], values: dict[str, str]) -> None:
+    """Merge `values` into the tags to write on `version`."""
+    _merge(tags, version, values)
+
+
+def _serving_versions(deployed: Deployed) -> list[str]:
+    notes = deployed.annotations
+    found = {deployed.version, notes.get(f"{ROLLOUT}stable", ""), notes.get(f"{ROLLOUT}candidate", "")}
+    return sorted(number for number in found if number)

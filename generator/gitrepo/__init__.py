@@ -12,6 +12,7 @@ Shared branches are never force-pushed; the tool's own pull-request branches are
 """
 
 from generator.gitrepo.base import DEFAULT_IDENTITY, Identity, PushRejected
+from generator.gitrepo.history import file_history
 from generator.gitrepo.local import (
     clone,
     commit_paths,
@@ -46,6 +47,7 @@ __all__ = [
     "discard_uncommitted",
     "fast_forward",
     "fetch",
+    "file_history",
     "init_bare",
     "is_ancestor",
     "open_worktree",

@@ -7,6 +7,7 @@ These are frozen dataclasses with no behaviour that touches the outside world, s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -41,10 +42,10 @@ class Snapshot:
     versions: dict[tuple[str, str], ModelVersion]
     run_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # run id -> metric -> value
 
-    def aliased(self, model: str, alias: str) -> ModelVersion | None:
-        """The READY version that `model@alias` points at, if any."""
+    def aliased(self, model: str, alias: str | None) -> ModelVersion | None:
+        """The READY version that `model@alias` points at, if any (None for no alias)."""
         registered = self.models.get(model)
-        if registered is None or alias not in registered.aliases:
+        if registered is None or alias is None or alias not in registered.aliases:
             return None
         found = self.versions.get((model, registered.aliases[alias]))
         return found if found is not None and found.status == "READY" else None
@@ -63,11 +64,25 @@ class Deployed:
 
 
 @dataclass(frozen=True)
+class ServedSince:
+    """Since when (the commit that first rendered it, and that commit's time) an environment has
+    served a model's version without interruption: read from Git history (promotion soak)."""
+
+    version: str
+    commit: str
+    time: datetime
+
+
+@dataclass(frozen=True)
 class CurrentState:
-    """The rendered tree as it is in Git: environment -> model name -> deployment."""
+    """The rendered tree as it is in Git: environment -> model name -> deployment.
+
+    `since` holds, for promotion sources only, since when each model's version has served.
+    """
 
     deployed: dict[str, dict[str, Deployed]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    since: dict[str, dict[str, ServedSince]] = field(default_factory=dict)
 
 
 Document = dict[str, Any]

@@ -21,6 +21,7 @@ class ReadingRequest:
     version: str
     window_seconds: int
     namespace_label: str | None = "namespace"
+    target: str = ""  # the environment's serving target, whose metrics are read ("": Seldon v1's)
 
     @property
     def key(self) -> tuple[str, str, str]:

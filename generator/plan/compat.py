@@ -168,7 +168,8 @@ def _drift(facts: ModelFacts, profile: RuntimeProfile) -> list[Finding]:
     unlisted = sorted(set(facts.requirements) - _provided(profile) - not_loaded) if profile.packages else []
     if unlisted and not profile.builds_environment:
         message = f"requirements.txt names {_joined(unlisted)}, which the runtime does not list"
-        found.append(Finding("unlisted-requirement", message, hard=False))
+        hint = "list them in `seldon.runtime.packages` if the image has them, or build one that does"
+        found.append(Finding("unlisted-requirement", message, hard=False, fix=hint))
     return found
 
 

@@ -44,10 +44,6 @@ class GateResult:
     reason: str = ""
 
     @property
-    def passed(self) -> bool:
-        return self.outcome == PASS
-
-    @property
     def text(self) -> str:
         """One line for annotations and messages: `pass (error 0.2% vs 0.3%, ...)`."""
         detail = self.reason if self.outcome != PASS else self.summary

@@ -9,7 +9,7 @@ here. Traffic strategies (canary, shadow, A/B, holds) are decided per model by `
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from generator.config.strategy import strategy_for
 from generator.errors import ModelRejected
 from generator.model import CurrentState, Deployed, ModelVersion, Snapshot
 from generator.model.readings import NO_READINGS, Readings
-from generator.plan import rollout
+from generator.plan import promotion, rollout
 from generator.plan.naming import resource_name, unsafe_text_reason
 from generator.plan.rollout_state import serving_name
 from generator.plan.storage import check_source, model_uri
@@ -64,10 +64,12 @@ class Change:
     def describe(self) -> str:
         if self.kind in ROLLOUT_PREFIX:
             return f"{ROLLOUT_PREFIX[self.kind]}({self.environment}): {self.model}: {self.detail}"
+        evidence = f" ({self.detail})" if self.detail else ""  # a promotion's evidence
         if self.kind == "deploy":
-            return f"deploy({self.environment}): {self.model} {self.to_version}"
+            return f"deploy({self.environment}): {self.model} {self.to_version}{evidence}"
         if self.kind == "update":
-            return f"deploy({self.environment}): {self.model} {self.from_version} -> {self.to_version}"
+            moved = f"{self.from_version} -> {self.to_version}"
+            return f"deploy({self.environment}): {self.model} {moved}{evidence}"
         if self.kind == "remove":
             return f"remove({self.environment}): {self.model} {self.from_version}"
         return f"reject({self.environment}): {self.model}: {self.reason}"
@@ -135,7 +137,9 @@ def plan(
     clock = now or EPOCH
     return Plan(
         {
-            name: plan_environment(name, config, snapshot, current.deployed.get(name, {}), readings, clock)
+            name: plan_environment(
+                name, config, snapshot, current.deployed.get(name, {}), readings, clock, current
+            )
             for name, config in sorted(environments.items())
         },
         [readings.unavailable] if readings.unavailable else [],
@@ -149,13 +153,23 @@ def plan_environment(
     deployed: dict[str, Deployed],
     readings: Readings = NO_READINGS,
     now: datetime = EPOCH,
+    current: CurrentState | None = None,
 ) -> EnvironmentPlan:
+    """`current` (every environment's state) is what a `promote` environment promotes from."""
     targets: list[Target] = []
     rejected: dict[str, str] = {}
     decisions: dict[str, rollout.Decision] = {}
+    promotions: dict[str, promotion.Verdict] = {}
     for model in sorted(snapshot.models):
-        version = snapshot.aliased(model, config.alias)
-        if version is None or not config.models.selects(model):
+        if not config.models.selects(model):
+            continue
+        if config.promote is not None:
+            verdict = promotion.judge(name, config, model, snapshot, current or CurrentState(), readings, now)
+            promotions[model] = verdict
+            version = snapshot.versions.get((model, verdict.version)) if verdict.version else None
+        else:
+            version = snapshot.aliased(model, config.alias)
+        if version is None:
             continue
         context = _context(name, config, snapshot, model, version, deployed.get(model), readings, now)
         unsafe = _unsafe_registry_text(model, version)
@@ -174,7 +188,27 @@ def plan_environment(
     targets = _drop_collisions(targets, rejected)
     kept = [deployed[m] for m in sorted(rejected) if m in deployed]
     changes = _changes(name, targets, deployed, rejected, decisions)
+    changes = promotion_changes(name, changes, promotions, deployed)
     return EnvironmentPlan(name, config, targets, kept, changes)
+
+
+def promotion_changes(
+    env: str, changes: list[Change], verdicts: dict[str, promotion.Verdict], deployed: dict[str, Deployed]
+) -> list[Change]:
+    """The evidence on the change a promotion makes, and a `wait` saying why one is not made yet."""
+    out = [
+        replace(c, detail="; ".join(filter(None, [c.detail, verdicts[c.model].evidence])))
+        if c.model in verdicts and verdicts[c.model].evidence and c.kind in ("deploy", "update", "start")
+        else c
+        for c in changes
+    ]
+    for model, verdict in sorted(verdicts.items()):
+        if verdict.waiting:
+            before = deployed.get(model)
+            out.append(
+                Change(env, model, "wait", before.version if before else None, None, detail=verdict.waiting)
+            )
+    return sorted(out, key=lambda c: c.model)
 
 
 def _context(
@@ -231,7 +265,7 @@ def _target(
     return Target(
         environment=env,
         namespace=config.namespace,
-        alias=config.alias,
+        alias=config.alias or "",
         model=model,
         directory=resource_name(model),
         version=version,

@@ -72,10 +72,6 @@ class Decision:
     reason: str = ""
     subject: str = ""  # the candidate version the change is about
 
-    @property
-    def roles(self) -> tuple[str, str]:
-        return ROLES[self.strategy]
-
 
 def candidate_replicas(strategy: str, replicas: int, weight: int) -> int:
     """The candidate predictor's replicas next to a serving predictor of `replicas` (see above)."""

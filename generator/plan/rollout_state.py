@@ -124,8 +124,41 @@ def reading_requests(
                         version,
                         online.window_seconds,
                         online.namespace_label,
+                        config.target,
                     )
                 )
+    return wanted + promotion_requests(environments, current)
+
+
+def promotion_requests(
+    environments: dict[str, EnvironmentConfig], current: CurrentState
+) -> list[ReadingRequest]:
+    """The source environment's serving predictor of each version waiting for promotion, read
+    over the soak window (`environments` must hold the source environments too)."""
+    wanted = []
+    for env, config in sorted(environments.items()):
+        promote = config.promote
+        source = environments.get(promote.from_) if promote is not None and promote.online else None
+        if promote is None or promote.online is None or source is None:
+            continue
+        here = current.deployed.get(env, {})
+        for model, deployed in sorted(current.deployed.get(promote.from_, {}).items()):
+            ahead = here.get(model)
+            if ahead is not None and deployed.version in (ahead.version, State.of(ahead).candidate):
+                continue
+            predictor = serving_name(deployed, State.of(deployed).strategy or "replace")
+            wanted.append(
+                ReadingRequest(
+                    promote.from_,
+                    model,
+                    source.namespace,
+                    deployed.directory,
+                    predictor,
+                    deployed.version,
+                    promote.soak_seconds,
+                    promote.online.namespace_label,
+                )
+            )
     return wanted
 
 
@@ -133,7 +166,13 @@ HOLD_KEYS = (HOLD, HOLD_REASON)
 
 
 def release_hold(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The document without its hold annotations, and the version that was held ("" if none)."""
+    """The document without its hold annotations, and the version that was held ("" if none).
+
+    In a `List` (a target rendering several resources per model) the first item carries them."""
+    items = document.get("items") if document.get("kind") == "List" else None
+    if isinstance(items, list) and items and isinstance(items[0], dict):
+        first, held = release_hold(items[0])
+        return {**document, "items": [first, *items[1:]]}, held
     metadata = document.get("metadata") or {}
     annotations = dict(metadata.get("annotations") or {})
     held = str(annotations.get(HOLD, ""))

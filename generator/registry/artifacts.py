@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,25 @@ from generator.model.runtime import ModelFacts, normalised
 PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,#]+))?")
 
 
-def read_model_facts(tracking_uri: str, uris: set[str]) -> dict[str, ModelFacts | str]:
-    """`{storage uri: facts}`, or a one-line problem for a version whose MLmodel cannot be read."""
+def read_model_facts(tracking_uri: str, uris: set[str], workers: int = 16) -> dict[str, ModelFacts | str]:
+    """`{storage uri: facts}`, or a one-line problem for a version whose MLmodel cannot be read.
+
+    Up to `workers` versions are read at once (each read is a few small downloads, so the time
+    is the storage's latency, not this machine's CPU).
+    """
     found: dict[str, ModelFacts | str] = {}
-    for done, uri in enumerate(sorted(uris)):
-        timing.progress("artifacts", done, len(uris))
-        with tempfile.TemporaryDirectory(prefix="model-gitops-mlmodel-") as directory:
-            found[uri] = _facts(tracking_uri, uri.rstrip("/"), Path(directory))
+    ordered = sorted(uris)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(ordered) or 1))) as pool:
+        read = pool.map(lambda uri: _read(tracking_uri, uri), ordered)
+        for done, (uri, facts) in enumerate(zip(ordered, read, strict=True)):
+            timing.progress("artifacts", done, len(ordered))
+            found[uri] = facts
     return found
+
+
+def _read(tracking_uri: str, uri: str) -> ModelFacts | str:
+    with tempfile.TemporaryDirectory(prefix="model-gitops-mlmodel-") as directory:
+        return _facts(tracking_uri, uri.rstrip("/"), Path(directory))
 
 
 def _facts(tracking_uri: str, uri: str, directory: Path) -> ModelFacts | str:

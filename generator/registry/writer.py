@@ -28,3 +28,13 @@ def tag_versions(tracking_uri: str, tags: dict[tuple[str, str], dict[str, str]])
         futures = [pool.submit(client.set_model_version_tag, *call) for call in calls]
         for future in futures:
             future.result()
+
+
+def set_aliases(tracking_uri: str, aliases: dict[tuple[str, str], str]) -> None:
+    """Point `model@alias` at `version` for each `(model, alias): version`."""
+    if not aliases:
+        return
+    client = RegistryReader(tracking_uri).client
+    with translate_errors(tracking_uri):
+        for (model, alias), version in sorted(aliases.items()):
+            client.set_registered_model_alias(model, alias, version)

@@ -84,6 +84,11 @@ def app_project(environments: list[EnvironmentPlan], repo_url: str) -> Document:
     }
 
 
+def application_name(environment: str) -> str:
+    """The Argo CD Application of an environment (what `model-gitops health` reads)."""
+    return f"{PROJECT}-{environment}"
+
+
 def application(env_plan: EnvironmentPlan, source: GitSource, repo_url: str) -> Document:
     settings = env_plan.config.argocd
     sync_policy: dict[str, Any] = {}
@@ -94,7 +99,7 @@ def application(env_plan: EnvironmentPlan, source: GitSource, repo_url: str) -> 
         "apiVersion": API_VERSION,
         "kind": "Application",
         "metadata": {
-            "name": f"{PROJECT}-{env_plan.name}",
+            "name": application_name(env_plan.name),
             "namespace": ARGOCD_NAMESPACE,
             "labels": {**MANAGED_BY, f"{ANNOTATION_PREFIX}environment": env_plan.name},
         },

@@ -18,13 +18,14 @@ def current_state(files: dict[str, bytes]) -> CurrentState:
         target = targets.by_file(parts[2]) if len(parts) == 3 else None
         if target is None:
             continue
-        found = _deployed(target, parts[1], files[path])
+        found = read_deployed(target, parts[1], files[path])
         if found is not None:
             deployed.setdefault(parts[0], {})[found.model] = found
     return CurrentState(deployed=deployed, files=dict(files))
 
 
-def _deployed(target: targets.ServingTarget, directory: str, content: bytes) -> Deployed | None:
+def read_deployed(target: targets.ServingTarget, directory: str, content: bytes) -> Deployed | None:
+    """One serving document's deployment (None when it is not one of ours or not YAML)."""
     try:
         document = yamlio.load(content.decode("utf-8"))
     except (yamlio.YAMLError, UnicodeDecodeError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from generator.config import EnvironmentConfig
 from generator.config.strategy import strategy_for
 from generator.model import CurrentState, ModelVersion
 from generator.model.layout import ANNOTATION_PREFIX
@@ -237,8 +238,7 @@ def pull_request_body(
         MARKER.format(environment=environment),
         f"## Deploy to {code(environment)} (namespace {code(config.namespace)})",
         "",
-        f"The models' {code('@' + config.alias)} alias moved in the MLflow registry. Merging this pull "
-        "request deploys the change below; Argo CD then syncs the cluster.",
+        _why(config),
         "",
         f"Runtime: {code(runtime_line(config, [row.model for row in found]) or 'none')}",
         "",
@@ -255,6 +255,15 @@ def pull_request_body(
         "back, the pull request is closed. Do not push to this branch: the next run replaces it.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _why(config: EnvironmentConfig) -> str:
+    """Why this pull request exists: an alias moved, or versions qualified for promotion."""
+    merge = "Merging this pull request deploys the change below; Argo CD then syncs the cluster."
+    if config.promote is not None:
+        source = code(config.promote.from_)
+        return f"Versions that served in {source} for {config.promote.soak} and passed its gates. {merge}"
+    return f"The models' {code('@' + str(config.alias))} alias moved in the MLflow registry. {merge}"
 
 
 def _details_of(found: list[Row]) -> list[str]:

@@ -8,12 +8,14 @@ and the CLI never name one.
 
 from __future__ import annotations
 
-from generator.targets import seldon_v1
+from generator.targets import kserve, seldon_v1, seldon_v2
 from generator.targets.base import ReadBack, ServingTarget
 
 DEFAULT = seldon_v1.TARGET.name
 TARGETS: dict[str, ServingTarget] = {
     seldon_v1.TARGET.name: seldon_v1.TARGET,
+    kserve.TARGET.name: kserve.TARGET,
+    seldon_v2.TARGET.name: seldon_v2.TARGET,
 }
 
 
@@ -28,9 +30,23 @@ def by_file(file_name: str) -> ServingTarget | None:
 
 
 def by_kind(api_version: object, kind: object) -> ServingTarget | None:
-    """The target that renders documents of this API group (any version of it) and kind."""
+    """The target that renders documents of this API group (any version of it) and kind (its
+    `kind`, or one of its optional `companion_kinds`, rendered next to it)."""
     group = str(api_version).split("/")[0]
-    return next((t for t in TARGETS.values() if (t.api_version.split("/")[0], t.kind) == (group, kind)), None)
+    return next(
+        (
+            t
+            for t in TARGETS.values()
+            if t.api_version.split("/")[0] == group and kind in (t.kind, *getattr(t, "companion_kinds", ()))
+        ),
+        None,
+    )
 
 
-__all__ = ["DEFAULT", "TARGETS", "ReadBack", "ServingTarget", "by_file", "by_kind", "get"]
+def crds(target: ServingTarget) -> list[str]:
+    """The CRD locations a target's documents are validated against (none for a core kind)."""
+    found = [target.crd] if isinstance(target.crd, str) else list(target.crd)
+    return [crd for crd in found if crd]
+
+
+__all__ = ["DEFAULT", "TARGETS", "ReadBack", "ServingTarget", "by_file", "by_kind", "crds", "get"]

@@ -39,9 +39,14 @@ class ServingTarget(Protocol):
     api_version: str
     kind: str
     file_name: str  # the serving document's name in rendered/<env>/<model>/
-    crd: str  # where its CustomResourceDefinition is published (turned into a kubeconform schema)
     health_checks: Mapping[str, str]  # Argo CD argocd-cm key -> Lua health check
     strategies: frozenset[str]  # the strategy types it can roll out (others are refused at load)
+
+    @property
+    def crd(self) -> str | tuple[str, ...]:
+        """Where its CustomResourceDefinition is published (turned into a kubeconform schema); a
+        target rendering several custom kinds names each one's ("" for a core kind: none)."""
+        ...
 
     @property
     def metrics(self) -> Any:

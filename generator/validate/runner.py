@@ -133,9 +133,9 @@ def admission(env: str, documents: list[object], sources: scope.Sources | None =
         found = target.admission_problems(document) if target is not None else []
         if not found or target is None:
             continue
-        name = scope.resource_name(document)
-        source = sources.find(target.kind, name) if sources is not None else None
-        where = f"{target.kind} in {shown(env + '/' + source)}" if source else target.kind
+        name, kind = scope.resource_name(document), str(document.get("kind"))
+        source = sources.find(kind, name) if sources is not None else None
+        where = f"{kind} in {shown(env + '/' + source)}" if source else kind
         label = shown(name or "(no name)")
         problems += [f"{env}/{label} ({where}): {problem}" for problem in found]
     return problems

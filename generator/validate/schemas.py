@@ -32,12 +32,6 @@ def bundled_locations() -> list[str]:
     return [f"{BUNDLED}/{CORE_TEMPLATE}", f"{BUNDLED}/{GENERATED_TEMPLATE}"]
 
 
-def bundled(api_version: str, kind: str) -> bool:
-    """Whether the package ships the schema of this custom resource."""
-    group, _, version = api_version.rpartition("/")
-    return bool(group) and (BUNDLED / group / f"{kind.lower()}_{version}.json").is_file()
-
-
 def generate(crds: list[str], cache: Path) -> Path:
     """Convert every CRD in `crds` into kubeconform schemas under a directory; return it."""
     texts = [read_crd(source, cache) for source in crds]

@@ -122,8 +122,15 @@ class Sources:
 
 
 def _documents(content: bytes) -> list[dict[object, object]] | None:
+    """The file's resources, a `List`'s items in its place (kustomize builds them so)."""
     try:
         documents = yamlio.load_all(content.decode("utf-8"))
     except (yamlio.YAMLError, UnicodeDecodeError, RecursionError):
         return None
-    return [document for document in documents if isinstance(document, dict)]
+    found = [document for document in documents if isinstance(document, dict)]
+    return [item for document in found for item in _listed(document)]
+
+
+def _listed(document: dict[object, object]) -> list[dict[object, object]]:
+    items = document.get("items") if document.get("kind") == "List" else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else [document]

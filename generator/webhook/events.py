@@ -106,7 +106,7 @@ def _text(data: Mapping[str, Any], field: str) -> str | None:
 def followed_aliases(config: EnvironmentConfig, model: str) -> set[str]:
     """The aliases an environment deploys `model` from: its own, and an A/B challenger."""
     strategy = strategy_for(config, model)
-    aliases = {config.alias}
+    aliases = {config.alias} if config.alias else set()
     if strategy.type == "ab" and strategy.challenger:
         aliases.add(strategy.challenger)
     return aliases

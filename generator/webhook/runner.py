@@ -29,7 +29,7 @@ from generator.config import EnvironmentConfig
 from generator.config.loader import load_environments
 from generator.config.settings import Settings
 from generator.delivery.github import GitHub
-from generator.errors import ModelGitopsError, redact
+from generator.errors import ModelGitopsError, redact, shorten
 from generator.printable import printable
 from generator.webhook.debounce import Debouncer
 from generator.webhook.events import Event, Filter
@@ -112,7 +112,7 @@ def dispatch_payload(batch: list[Event]) -> dict[str, Any]:
     models = sorted({e.model for e in batch})
     kinds = sorted({e.kind for e in batch})
     return {
-        "model": ", ".join(models)[:200],
+        "model": shorten(", ".join(models), 200),
         "event": ", ".join(kinds),
         "models": models[:MAX_LISTED],
         "events": [e.describe() for e in batch[:MAX_LISTED]],
@@ -186,7 +186,7 @@ class Runner:
         self.telemetry.triggered.labels(mode).inc()
         names = sorted({e.model for e in batch})
         if batch:
-            log.info("run for %d event(s) on %s", len(batch), printable(redact(", ".join(names)[:300])))
+            log.info("run for %d event(s) on %s", len(batch), printable(shorten(", ".join(names), 300)))
         else:
             log.info("catch-up run at start")
         started = time.monotonic()

@@ -47,6 +47,7 @@ FIELDS = {
     "--remote": {"remote"},
     "--allow-prune": {"allow_prune"},
     "--skip-artifact-check": {"check_artifacts"},
+    "--artifact-workers": {"artifact_workers"},
     "--prometheus-url": {"prometheus_url"},
     "--now": {"now"},
     "--author": {"author"},
@@ -58,6 +59,7 @@ FIELDS = {
     "--write-back": {"delivery.write_back"},
     "--github-repository": {"delivery.github_repository"},
     "--github-api-url": {"delivery.github_api_url"},
+    "--gitlab-api-url": {"delivery.gitlab_api_url"},
     "--mlflow-ui-url": {"delivery.mlflow_ui_url"},
     "--summary": {"delivery.summary_file"},
 }
@@ -233,6 +235,7 @@ def test_every_shown_option_of_every_command_is_mapped_or_its_own() -> None:
     own: dict[tuple[str, ...], set[str]] = {
         ("demo",): {"--dir", "--environments"},
         ("crd-schema",): {"--output"},
+        ("health",): {"--argocd-url", "--no-tag"},
         ("webhook", "register"): {"--url", "--name", "--event", "--tracking-uri"},
         ("serve-check",): {
             "--build-timeout",

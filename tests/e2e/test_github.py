@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from generator.delivery.github import GitHub
+from generator.delivery.provider import Approval
 from generator.errors import GitHubError
 from tests.support.fake_github import FakeGitHub
 from tests.support.servers import free_port
@@ -155,3 +156,33 @@ def test_reads_are_retried_through_outages_and_writes_are_sent_once(fake: FakeGi
     with pytest.raises(GitHubError, match=r"HTTP 503"):
         github.open_pull("feature", "main")
     assert len(fake.calls("GET", r"/repos/acme/gitops/pulls")) == 6
+
+
+def test_approval_of_a_merged_pull_request_counts_each_reviewers_latest_verdict(fake: FakeGitHub) -> None:
+    github = client(fake)
+    pull = github.create_pull("t", "b", "feature", "main")
+    assert github.approval(pull.url) is None, "still open"
+    for login, state in [
+        ("alice", "APPROVED"),
+        ("bob", "APPROVED"),
+        ("bob", "CHANGES_REQUESTED"),  # bob changed his mind
+        ("carol", "CHANGES_REQUESTED"),
+        ("carol", "APPROVED"),
+        ("alice", "COMMENTED"),  # a comment keeps alice's approval
+        ("dave", "COMMENTED"),
+    ]:
+        fake.review(1, login, state)
+    fake.reviews[1] += [fake.reviews[1][0]] * 100  # a second page of reviews
+    fake.merge(1, "f" * 40, by="erin")
+    found = github.approval(pull.url)
+    assert found == Approval(pull.url, True, "f" * 40, ("alice", "carol"), "erin", "2024-01-02T09:30:00Z")
+    pages = fake.calls("GET", "/repos/acme/gitops/pulls/1/reviews")
+    assert [call.query for call in pages[-2:]] == [
+        {"per_page": "100", "page": "1"},
+        {"per_page": "100", "page": "2"},
+    ]
+    second = github.create_pull("t", "b", "other", "main")
+    github.close_pull(second.number)
+    assert github.approval(second.url) == Approval(second.url, merged=False)
+    assert github.approval("https://github.example/acme/other/pull/1") is None
+    assert fake.problems == []

@@ -1,8 +1,8 @@
 """A stand-in for the GitHub REST API on 127.0.0.1: the pull-request endpoints model-gitops uses.
 
 GitHub is not reachable from the tests, so this server implements the documented endpoints
-(https://docs.github.com/en/rest/pulls/pulls, /issues/labels, /issues/comments, /pulls/review-requests,
-/repos/repos#create-a-repository-dispatch-event)
+(https://docs.github.com/en/rest/pulls/pulls, /pulls/reviews, /issues/labels, /issues/comments,
+/pulls/review-requests, /repos/repos#create-a-repository-dispatch-event)
 with their documented request and response JSON shapes, under an Enterprise-style prefix
 (`/api/v3`) so the configurable base URL is exercised. It checks every request the way GitHub
 does (bearer token, `Accept`, `X-GitHub-Api-Version`, `User-Agent`, required fields, a head
@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +45,7 @@ class FakeGitHub:
     git_remote: Path | None = None
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[str]] = field(default_factory=dict)
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     dispatches: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -67,6 +69,33 @@ class FakeGitHub:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+    def review(self, number: int, login: str, state: str) -> None:
+        """A review as GitHub stores it (APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED)."""
+        found = self.reviews.setdefault(number, [])
+        found.append(
+            {
+                "id": 80 + len(found),
+                "user": {"login": login, "id": abs(hash(login)) % 10**6, "type": "User"},
+                "body": "",
+                "state": state,
+                "html_url": f"https://github.example/{self.repository}/pull/{number}#pullrequestreview-{len(found)}",
+                "submitted_at": f"2024-01-01T00:{len(found):02d}:00Z",
+                "commit_id": self.pulls[number]["head"]["sha"],
+                "author_association": "MEMBER",
+            }
+        )
+
+    def merge(self, number: int, merge_commit: str, by: str) -> None:
+        """What GitHub records when a pull request is merged."""
+        self.pulls[number].update(
+            state="closed",
+            merged=True,
+            merge_commit_sha=merge_commit,
+            merged_at="2024-01-02T09:30:00Z",
+            merged_by={"login": by, "id": abs(hash(by)) % 10**6, "type": "User"},
+            closed_at="2024-01-02T09:30:00Z",
+        )
 
     def open_pulls(self) -> list[dict[str, Any]]:
         return [p for p in self.pulls.values() if p["state"] == "open"]
@@ -94,10 +123,11 @@ class FakeGitHub:
         if not path.startswith(base + "/"):
             return 404, {"message": "Not Found"}
         tail = path[len(base) :]
-        routes = [
+        routes: list[tuple[str, str, Callable[..., tuple[int, Any]]]] = [
             ("GET", r"/pulls", self._list),
             ("POST", r"/pulls", self._create),
             ("GET", r"/pulls/(\d+)", self._get),
+            ("GET", r"/pulls/(\d+)/reviews", self._reviews),
             ("PATCH", r"/pulls/(\d+)", self._update),
             ("POST", r"/pulls/(\d+)/requested_reviewers", self._reviewers),
             ("POST", r"/issues/(\d+)/labels", self._labels),
@@ -149,6 +179,16 @@ class FakeGitHub:
     def _get(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
         pull = self.pulls.get(int(number))
         return (200, pull) if pull else (404, {"message": "Not Found"})
+
+    def _reviews(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
+        """GET /repos/{owner}/{repo}/pulls/{n}/reviews: chronological, paged (per_page <= 100)."""
+        if int(number) not in self.pulls:
+            return 404, {"message": "Not Found"}
+        per_page, page = int(query.get("per_page", "30")), int(query.get("page", "1"))
+        if not 1 <= per_page <= 100 or page < 1:
+            self.problems.append(f"reviews page {query}")
+        found = self.reviews.get(int(number), [])
+        return 200, found[(page - 1) * per_page : page * per_page]
 
     def _update(self, query: dict[str, str], body: Any, number: str) -> tuple[int, Any]:
         pull = self.pulls.get(int(number))
@@ -218,6 +258,9 @@ class FakeGitHub:
             "body": body.get("body"),
             "draft": bool(body.get("draft", False)),
             "merged": False,
+            "merged_at": None,
+            "merged_by": None,
+            "merge_commit_sha": None,
             "user": {"login": "model-gitops[bot]"},
             "labels": [],
             "head": {"label": label, "ref": body["head"], "sha": sha, "repo": repo},

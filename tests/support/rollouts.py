@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from generator import yamlio
+from generator import targets, yamlio
 from generator.config import EnvironmentConfig
 from generator.model import CurrentState, Snapshot
 from generator.model.readings import Reading, Readings
@@ -36,6 +36,7 @@ class Runs:
     files: dict[str, bytes] = field(default_factory=dict)
     now: datetime = T0
     last: Plan | None = None
+    serving_file: str = "seldondeployment.yaml"  # the target's serving document (`file_name`)
 
     @property
     def current(self) -> CurrentState:
@@ -48,10 +49,11 @@ class Runs:
             self.now += after
         self.last = plan(self.environments, snapshot, self.current, metrics or Readings(), self.now)
         documents = render(self.last)
+        serving = {target.file_name for target in targets.TARGETS.values()}
         self.files = {
-            p: yamlio.dump(d).encode() for p, d in documents.items() if p.endswith("seldondeployment.yaml")
+            p: yamlio.dump(d).encode() for p, d in documents.items() if p.rsplit("/", 1)[-1] in serving
         }
         return self.last
 
-    def document(self, env: str, directory: str) -> dict:  # type: ignore[type-arg]
-        return yamlio.load(self.files[f"{env}/{directory}/seldondeployment.yaml"].decode())
+    def document(self, env: str, directory: str, file: str | None = None) -> dict:  # type: ignore[type-arg]
+        return yamlio.load(self.files[f"{env}/{directory}/{file or self.serving_file}"].decode())

@@ -65,7 +65,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """The locations whose files are read (the seam to MLflow), answering with SKOPS_MODEL."""
     asked: set[str] = set()
 
-    def fake(tracking_uri: str, uris: set[str]) -> dict[str, ModelFacts | str]:
+    def fake(tracking_uri: str, uris: set[str], workers: int) -> dict[str, ModelFacts | str]:
         asked.update(uris)
         return dict.fromkeys(uris, SKOPS_MODEL)
 

@@ -249,7 +249,12 @@ def test_links_only_for_http_tracking_uris_and_never_with_credentials() -> None:
 
 def test_delivery_section_of_the_job_summary_is_inert() -> None:
     pull = SimpleNamespace(
-        environment="prod", action="opened", number=7, url="https://github.example/o/r/pull/7"
+        environment="prod",
+        action="opened",
+        number=7,
+        url="https://github.example/o/r/pull/7",
+        noun="pull request",
+        sign="#",
     )
     delivered = SimpleNamespace(attempts=1, earlier=0, pull_requests=[pull], tagged=0, warnings=HOSTILE)
     subject = "deploy(prod): " + " ".join(HOSTILE)

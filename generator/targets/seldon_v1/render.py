@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.config import Resources, SeldonSettings
+from generator.config.seldon import Autoscaling
 from generator.model import Document, ModelVersion
 from generator.model.layout import ANNOTATION_PREFIX
 from generator.plan.planner import Target
@@ -91,7 +92,7 @@ def predictor(
         "labels": {"version": number},
         "graph": graph(uri or target.model_uri, settings),
     }
-    containers = container_specs(settings)
+    containers = container_specs(settings, candidate=version is not None)
     if containers:
         spec["componentSpecs"] = containers
     return spec
@@ -112,16 +113,32 @@ def graph(uri: str, settings: SeldonSettings) -> dict[str, Any]:
     return node
 
 
-def container_specs(settings: SeldonSettings) -> list[dict[str, Any]]:
+def container_specs(settings: SeldonSettings, candidate: bool = False) -> list[dict[str, Any]]:
     """The graph node's container: a declared runtime's image (it replaces the server's default
-    image; the operator keeps a non-empty one) and resources, when either is set."""
+    image; the operator keeps a non-empty one) and resources, when either is set; and the
+    autoscaler (`hpaSpec`; a candidate starts from one replica)."""
     container: dict[str, Any] = {"name": GRAPH_NODE}
     if settings.runtime is not None:
         container["image"] = settings.runtime.image
     wanted = resources(settings.resources)
     if wanted:
         container["resources"] = wanted
-    return [{"spec": {"containers": [container]}}] if len(container) > 1 else []
+    component: dict[str, Any] = {"spec": {"containers": [container]}} if len(container) > 1 else {}
+    if settings.autoscaling is not None:
+        component["hpaSpec"] = hpa_spec(settings.autoscaling, candidate)
+    return [component] if component else []
+
+
+def hpa_spec(autoscaling: Autoscaling, candidate: bool) -> dict[str, Any]:
+    """Seldon's `hpaSpec` with an autoscaling/v2 metric (`metricsv2`) on CPU utilization."""
+    spec: dict[str, Any] = {
+        "minReplicas": 1 if candidate else autoscaling.min_replicas,
+        "maxReplicas": autoscaling.max_replicas,
+    }
+    if autoscaling.cpu_utilization:
+        target = {"type": "Utilization", "averageUtilization": autoscaling.cpu_utilization}
+        spec["metricsv2"] = [{"type": "Resource", "resource": {"name": "cpu", "target": target}}]
+    return spec
 
 
 def resources(given: Resources) -> dict[str, Any]:
