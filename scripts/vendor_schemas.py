@@ -10,9 +10,11 @@ for these kinds:
   project's own converter (`model-gitops crd-schema`) into
   `{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`.
 
-Seldon Core v1's SeldonDeployment and grafana-operator's GrafanaDashboard have no registry source
-here (the Go module proxy serves neither module; no PyPI or npm package vendors their CRDs): they
-keep their download path (`--crd`, and the public CRDs catalog in `--schema-location`'s default).
+Seldon Core v1's SeldonDeployment, Seldon Core 2's Model and Experiment and grafana-operator's
+GrafanaDashboard have no registry source here (the Go module proxy serves none of those modules; no
+PyPI or npm package vendors their CRDs): they keep their download path (`--crd`, and the public
+CRDs catalog in `--schema-location`'s default). `crds.json` lists the public URLs of the CRDs that
+are bundled, so the default `--crd` list leaves them out.
 
 Usage: .venv/bin/python scripts/vendor_schemas.py   (needs pip, go and network to the registries)
 """
@@ -43,7 +45,13 @@ GO_MODULES = {
         "manifests/crds/application-crd.yaml",
         "manifests/crds/appproject-crd.yaml",
     ],
+    # The KServe target's CRD (generator.targets.kserve.CRD_URL is the same file at the same tag).
+    "github.com/kserve/kserve@v0.20.0": [
+        "charts/kserve-crd/templates/serving.kserve.io_inferenceservices.yaml",
+    ],
 }
+# Published copies of those CRDs: a target whose `crd` is one of them needs no download.
+INDEX = "crds.json"
 # A reference from a kind's file, or from one definition to another.
 REFERENCE = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(?P<name>.+)$")
 
@@ -60,6 +68,7 @@ def main() -> None:
             check=True,
             cwd=ROOT,
         )
+    write_index()
     write_readme()
     print(f"wrote {sum(1 for _ in TARGET.rglob('*.json'))} schemas under {TARGET.relative_to(ROOT)}")
 
@@ -142,6 +151,16 @@ def go_module_files(work: Path, module: str, paths: list[str]) -> list[Path]:
     return files
 
 
+def write_index() -> None:
+    """The public URLs of the bundled CRDs (the GitHub file of each module's tag)."""
+    urls = []
+    for module, paths in GO_MODULES.items():
+        name, version = module.split("@")
+        repository = "/".join(name.split("/")[1:3])
+        urls += [f"https://raw.githubusercontent.com/{repository}/{version}/{path}" for path in paths]
+    (TARGET / INDEX).write_text(json.dumps({"crds": sorted(urls)}, indent=1) + "\n")
+
+
 def write_readme() -> None:
     lines = [
         "# Bundled kubeconform schemas",
@@ -155,9 +174,10 @@ def write_readme() -> None:
         lines.append(f"- Go module `{module}`, through `model-gitops crd-schema`: " + ", ".join(paths))
     lines += [
         "",
-        "Not bundled (no registry source): Seldon Core v1 SeldonDeployment (`--crd`, default: the CRD",
-        "Seldon's helm chart installs, downloaded) and grafana-operator GrafanaDashboard (the public",
-        "CRDs catalog in the default `--schema-location`).",
+        "Not bundled (no registry source): Seldon Core v1 SeldonDeployment and Seldon Core 2 Model and",
+        "Experiment (`--crd`, default: their published CRDs, downloaded) and grafana-operator",
+        "GrafanaDashboard (the public CRDs catalog in the default `--schema-location`).",
+        f"`{INDEX}`: the public URLs of the bundled CRDs (left out of the default `--crd` list).",
         "",
     ]
     (TARGET / "README.md").write_text("\n".join(lines))

@@ -284,7 +284,14 @@ def _validation(values: dict[str, Any], cache: Path) -> ValidationSettings:
         kubeconform=values.get("kubeconform", defaults.kubeconform),
         kubernetes_version=values.get("kubernetes_version", defaults.kubernetes_version),
         schema_locations=locations or [*schemas.bundled_locations(), DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
-        crds=crds or [crd for target in targets.TARGETS.values() for crd in targets.crds(target)],
+        crds=crds
+        or [c for t in targets.TARGETS.values() for c in targets.crds(t) if c not in schemas.bundled_crds()],
         cache_dir=cache,
         promtool=values.get("promtool", defaults.promtool),
     )
+
+
+def _default_crds() -> list[str]:
+    """Every target's published CRD, but those whose schemas ship with the package (no download)."""
+    bundled = schemas.bundled_crds()
+    return [crd for target in targets.TARGETS.values() for crd in targets.crds(target) if crd not in bundled]

@@ -27,6 +27,11 @@ BUNDLED = Path(__file__).resolve().parent / "bundled_schemas"
 DOWNLOAD_HINT = "pass a local copy with --schema-location (MODEL_GITOPS_SCHEMA_LOCATIONS)"
 
 
+def bundled_crds() -> set[str]:
+    """Public URLs of the CRDs whose schemas are bundled: validation needs no download of them."""
+    return set(json.loads((BUNDLED / "crds.json").read_text("utf-8"))["crds"])
+
+
 def bundled_locations() -> list[str]:
     """kubeconform locations of the schemas shipped with the package (core kinds, then CRDs)."""
     return [f"{BUNDLED}/{CORE_TEMPLATE}", f"{BUNDLED}/{GENERATED_TEMPLATE}"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.validate import schemas
 from tests.conftest import seldon_crd
 from tests.support.cli import invoke
 from tests.support.gitops import git
@@ -65,6 +66,28 @@ def test_every_bundled_kind_validates_with_no_network(offline: None, tmp_path: P
     result = invoke(["validate", "--crd", local_seldon_crd()], cwd=repo)
     assert result.code == 0, result.err
     assert result.out == "valid: argocd, dev\n"
+
+
+def test_a_kserve_inference_service_validates_with_the_bundled_schema(offline: None, tmp_path: Path) -> None:
+    """KServe's CRD comes from its Go module: neither a download nor --crd is needed for it."""
+    repo = tmp_path / "repo"
+    dev = repo / "rendered" / "dev"
+    dev.mkdir(parents=True)
+    shutil.copy(GOLDEN / "kserve" / "canary-10.yaml", dev / "inferenceservice.yaml")
+    (dev / "kustomization.yaml").write_text("resources:\n- inferenceservice.yaml\n")
+    git(tmp_path, "init", "-q", str(repo))
+    result = invoke(["validate", "--crd", local_seldon_crd()], cwd=repo)
+    assert result.code == 0, result.err
+
+
+def test_the_default_crds_leave_out_the_bundled_ones() -> None:
+    from generator import targets
+    from generator.cli.options import build_settings
+
+    crds = build_settings().validation.crds
+    published = [crd for target in targets.TARGETS.values() for crd in targets.crds(target)]
+    assert targets.get("kserve").crd in published and targets.get("kserve").crd not in crds
+    assert crds == [crd for crd in published if crd not in schemas.bundled_crds()]
 
 
 def test_a_schema_that_cannot_be_downloaded_is_one_line_naming_the_option(
