@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every static check: ruff (lint + format), mypy, import-linter layers, actionlint.
+# Every static check: ruff (lint + format), mypy, import-linter layers, actionlint, hadolint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
@@ -9,3 +9,4 @@ ruff format --check generator tests
 mypy
 lint-imports
 actionlint
+hadolint Dockerfile

@@ -25,7 +25,7 @@ EXIT_BUG = 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="model-gitops")
+@click.version_option(__version__, prog_name="model-gitops", message="%(prog)s %(version)s")
 def cli() -> None:
     """Deliver MLflow registry models to Kubernetes through Git.
 

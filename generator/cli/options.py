@@ -24,8 +24,10 @@ from generator.config.settings import (
     ValidationSettings,
 )
 from generator.errors import ConfigError
+from generator.validate import schemas
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+BUNDLED_WORD = "bundled"  # in --schema-location: the schemas shipped with the package
 
 
 def _split(value: str | None) -> list[str]:
@@ -119,8 +121,9 @@ VALIDATION = [
         "schema_locations",
         multiple=True,
         envvar="MODEL_GITOPS_SCHEMA_LOCATIONS",
-        help="kubeconform -schema-location (repeatable; env: space-separated). "
-        "Default: kubeconform's default and the public CRDs catalog.",
+        help="kubeconform -schema-location (repeatable; env: space-separated; `bundled`: the "
+        "schemas shipped with model-gitops). Default: bundled, then kubeconform's default and the "
+        "public CRDs catalog.",
     ),
     click.option(
         "--crd",
@@ -273,14 +276,22 @@ def build_settings(**values: Any) -> Settings:
 
 def _validation(values: dict[str, Any], cache: Path) -> ValidationSettings:
     defaults = ValidationSettings()
-    locations = [w for item in values.get("schema_locations", ()) for w in _split(item)]
+    given = [w for item in values.get("schema_locations", ()) for w in _split(item)]
+    locations = [x for w in given for x in (schemas.bundled_locations() if w == BUNDLED_WORD else [w])]
     crds = [w for item in values.get("crds", ()) for w in _split(item)]
     return ValidationSettings(
         kubectl=values.get("kubectl", defaults.kubectl),
         kubeconform=values.get("kubeconform", defaults.kubeconform),
         kubernetes_version=values.get("kubernetes_version", defaults.kubernetes_version),
-        schema_locations=locations or [DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
-        crds=crds or [crd for target in targets.TARGETS.values() for crd in targets.crds(target)],
+        schema_locations=locations or [*schemas.bundled_locations(), DEFAULT_CORE_LOCATION, CATALOG_LOCATION],
+        crds=crds
+        or [c for t in targets.TARGETS.values() for c in targets.crds(t) if c not in schemas.bundled_crds()],
         cache_dir=cache,
         promtool=values.get("promtool", defaults.promtool),
     )
+
+
+def _default_crds() -> list[str]:
+    """Every target's published CRD, but those whose schemas ship with the package (no download)."""
+    bundled = schemas.bundled_crds()
+    return [crd for target in targets.TARGETS.values() for crd in targets.crds(target) if crd not in bundled]

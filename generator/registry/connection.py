@@ -9,6 +9,7 @@ client, and `announce_retries` logs each retry (logger `model_gitops.registry`, 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
 from typing import Any
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 from generator.errors import RegistryError, redact
 
 PROBE_SECONDS = 5.0
+# Registries MLflow opens in-process through SQLAlchemy: full `mlflow`, not the `mlflow-skinny` client.
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 LOG = logging.getLogger("model_gitops.registry")
 _RETRY_LOGGER = "urllib3.util.retry"
 
@@ -45,6 +48,21 @@ def check_reachable(uri: str) -> None:
         ) from None
     except OSError:
         return  # a timeout or the like: the client's own retries decide
+
+
+def check_store_support(uri: str) -> None:
+    """Raise `RegistryError` now if `uri` is a database registry that this install cannot open.
+
+    The base install has `mlflow-skinny` (the client of an MLflow server); a `sqlite:///` or other
+    database URI needs MLflow's server stores, which come with the full `mlflow` package.
+    """
+    scheme = urlsplit(uri).scheme.split("+")[0]
+    if scheme in DATABASE_SCHEMES and importlib.util.find_spec("sqlalchemy") is None:
+        raise RegistryError(
+            f"a {scheme} registry ({redact(uri)}) needs the full mlflow package; "
+            "this install has the client only",
+            "point --tracking-uri at an MLflow server (http(s)://...), or pip install 'model-gitops[demo]'",
+        )
 
 
 def _proxied(uri: str) -> bool:

@@ -8,12 +8,15 @@ aliases. Works against any tracking URI (a SQLite file or an `mlflow server`).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import warnings
 from dataclasses import dataclass, field
 
 from generator import timing
+from generator.errors import RegistryError
+from generator.registry.connection import check_store_support
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ def seed(tracking_uri: str, models: list[ExampleModel], artifact_location: str |
 
     MLflow's own chatter (prints and INFO logs) is kept out of the terminal.
     """
+    check_store_support(tracking_uri)
+    if importlib.util.find_spec("sklearn") is None:
+        raise RegistryError(
+            "the example models need scikit-learn, which this install lacks",
+            "pip install 'model-gitops[demo]'",
+        )
     quiet_mlflow()
     import mlflow
 

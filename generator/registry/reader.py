@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
-from generator.registry.connection import announce_retries, check_reachable
+from generator.registry.connection import announce_retries, check_reachable, check_store_support
 
 T = TypeVar("T")
 PAGE = 1000
@@ -220,6 +220,7 @@ def _pages(search: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterable[An
 
 
 def _check_local_store(uri: str) -> None:
+    check_store_support(uri)
     if uri.startswith("sqlite:///"):
         path = Path(uri[len("sqlite:///") :])
         if not path.is_file():

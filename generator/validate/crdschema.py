@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMA_DIALECT = "http://json-schema.org/draft-04/schema#"
-FORMAT = 2  # bump when the conversion changes: cached schemas are keyed by it
+FORMAT = 3  # bump when the conversion changes: cached schemas are keyed by it
 
 
 def crd_schemas(crd: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -51,6 +51,10 @@ def strict_schema(node: Any) -> Any:
     result: dict[str, Any] = {}
     for key, value in node.items():
         if key.startswith("x-kubernetes-") or key == "description":
+            continue
+        if key == "properties" and isinstance(value, dict):
+            # Field names, not keywords: a field called `description` is kept (AppProject has one).
+            result[key] = {name: strict_schema(field) for name, field in value.items()}
             continue
         result[key] = strict_schema(value)
     if node.get("x-kubernetes-int-or-string"):

@@ -19,15 +19,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator import targets, timing, yamlio
 from generator.config.settings import ValidationSettings
+from generator.errors import ToolError
 from generator.model.layout import ARGOCD_DIR
 from generator.printable import shown
 from generator.validate import schemas, scope, tools
 from generator.validate.monitoring_checks import monitoring_problems
 
 KUSTOMIZE_WORKERS = min(4, os.cpu_count() or 1)
+DOWNLOAD_FAILURE = "failed downloading schema at "  # kubeconform's words
 
 
 def validate_tree(
@@ -142,9 +145,9 @@ def kubeconform(built: list[Path], settings: ValidationSettings, workdir: Path) 
     if not built:
         return []
     generated = schemas.generate(settings.crds, settings.cache_dir) if settings.crds else None
-    locations = list(settings.schema_locations)
-    if generated is not None:
-        locations.append(schemas.location(generated))
+    # The CRDs given come first: kubeconform stops at a location it cannot download from.
+    locations = [schemas.location(generated)] if generated is not None else []
+    locations += settings.schema_locations
     args = [
         settings.kubeconform,
         "-strict",
@@ -164,8 +167,10 @@ def _kubeconform_problems(stdout: str, stderr: str, returncode: int) -> list[str
         report = json.loads(stdout) if stdout.strip() else {"resources": []}
     except json.JSONDecodeError:
         return [f"kubeconform failed: {_first_lines(stdout + stderr)}"]
+    resources = report.get("resources") or []
+    _refuse_download_failures(resources)
     problems = []
-    for resource in report.get("resources") or []:
+    for resource in resources:
         if resource.get("status") in ("statusValid", "statusSkipped"):
             continue
         env = Path(resource.get("filename", "?")).stem
@@ -174,6 +179,18 @@ def _kubeconform_problems(stdout: str, stderr: str, returncode: int) -> list[str
     if returncode != 0 and not problems:
         problems.append(f"kubeconform failed: {_first_lines(stdout + stderr)}")
     return problems
+
+
+def _refuse_download_failures(resources: list[dict[str, Any]]) -> None:
+    """A schema kubeconform could not download is the setup's problem, not the models': one line."""
+    failed = [str(r.get("msg", "")) for r in resources if str(r.get("msg", "")).startswith(DOWNLOAD_FAILURE)]
+    if not failed:
+        return
+    kinds = sorted({f"{r.get('kind')} ({r.get('version')})" for r in resources if r.get("msg") in failed})
+    listed = ", ".join(kinds[:3]) + (f" and {len(kinds) - 3} more" if len(kinds) > 3 else "")
+    host = urlsplit(failed[0][len(DOWNLOAD_FAILURE) :].split(": ", 1)[0]).hostname or "its location"
+    message = f"kubeconform could not download the schema of {listed} from {host}"
+    raise ToolError(message, schemas.DOWNLOAD_HINT)
 
 
 def _short_kubeconform_message(message: str) -> str:

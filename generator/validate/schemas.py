@@ -1,8 +1,10 @@
-"""Schema locations for kubeconform, including schemas generated from CRDs.
+"""Schema locations for kubeconform: the bundled ones, and schemas generated from CRDs.
 
-CRDs are read from local files or downloaded from https URLs (cached), converted by
-`crdschema`, and written under a cache directory that is then added as one more kubeconform
-`-schema-location`.
+The package ships the schemas of the kinds it renders that a package registry publishes
+(`bundled_schemas/`, made by `scripts/vendor_schemas.py`): they come first in the default
+locations, so those kinds validate with no network. CRDs are read from local files or downloaded
+from https URLs (cached), converted by `crdschema`, and written under a cache directory that is
+tried before any other `-schema-location`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,21 @@ from generator.gitrepo.workspace import write_atomic
 from generator.validate.crdschema import FORMAT, crd_schemas
 
 GENERATED_TEMPLATE = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
+CORE_TEMPLATE = (
+    "{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json"
+)
+BUNDLED = Path(__file__).resolve().parent / "bundled_schemas"
+DOWNLOAD_HINT = "pass a local copy with --schema-location (MODEL_GITOPS_SCHEMA_LOCATIONS)"
+
+
+def bundled_crds() -> set[str]:
+    """Public URLs of the CRDs whose schemas are bundled: validation needs no download of them."""
+    return set(json.loads((BUNDLED / "crds.json").read_text("utf-8"))["crds"])
+
+
+def bundled_locations() -> list[str]:
+    """kubeconform locations of the schemas shipped with the package (core kinds, then CRDs)."""
+    return [f"{BUNDLED}/{CORE_TEMPLATE}", f"{BUNDLED}/{GENERATED_TEMPLATE}"]
 
 
 def generate(crds: list[str], cache: Path) -> Path:
@@ -57,11 +74,17 @@ def _download(url: str, cache: Path) -> str:
             text = response.read().decode("utf-8")
     except OSError as exc:
         raise ConfigError(
-            f"could not download CRD {url} ({exc})",
-            "pass a local copy with --crd FILE (or MODEL_GITOPS_CRDS)",
+            f"could not download CRD {url} ({_reason(exc)})",
+            "pass a local copy with --crd FILE (MODEL_GITOPS_CRDS), or its schema with --schema-location",
         ) from None
     write_atomic(cached, text.encode())
     return text
+
+
+def _reason(exc: OSError) -> str:
+    """A few words on why a download failed (no nested exception reprs)."""
+    reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+    return str(reason.strerror if isinstance(reason, OSError) and reason.strerror else reason)[:80]
 
 
 def _untemplated(text: str) -> str:

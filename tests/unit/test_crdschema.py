@@ -20,6 +20,18 @@ def test_objects_with_properties_become_closed() -> None:
     }
 
 
+def test_a_field_named_description_is_kept() -> None:
+    """`description` is dropped as a keyword, never as a field name (Argo CD's AppProject spec)."""
+    schema = strict_schema(
+        {"type": "object", "description": "doc", "properties": {"description": {"type": "string"}}}
+    )
+    assert schema == {
+        "type": "object",
+        "properties": {"description": {"type": ["string", "null"]}},
+        "additionalProperties": False,
+    }
+
+
 def test_null_is_accepted_where_the_api_server_drops_it() -> None:
     """Optional fields and map values may be null (pruned by the API server); required ones may not."""
     schema = strict_schema(
