@@ -233,7 +233,7 @@ def test_every_shown_option_of_every_command_is_mapped_or_its_own() -> None:
     (`webhook serve` shows what `sync --push` reads, through `common_options`, plus its own.)
     """
     own: dict[tuple[str, ...], set[str]] = {
-        ("demo",): {"--dir", "--environments"},
+        ("demo",): {"--dir", "--environments", "--target"},
         ("crd-schema",): {"--output"},
         ("health",): {"--argocd-url", "--no-tag"},
         ("webhook", "register"): {"--url", "--name", "--event", "--tracking-uri"},
