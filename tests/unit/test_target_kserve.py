@@ -349,7 +349,7 @@ def test_the_promql_vocabulary_has_the_seldon_one_s_functions_and_parses() -> No
     public = {
         name
         for name, value in vars(seldon_promql).items()
-        if inspect.isfunction(value) and value.__module__ == seldon_promql.__name__
+        if inspect.isfunction(value) and value.__module__ == seldon_promql.__name__ and name[0] != "_"
     }
     assert public <= set(vars(promql)), sorted(public - set(vars(promql)))
     selector = promql.Selector("models-prod", "fraud-detector")
