@@ -232,6 +232,7 @@ class Pods:
 def scraped_pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pods]:
     require("prometheus")
     port = shared_port()
+    assert promql.SCRAPE is not None
     monitor = pod_monitor(SERVING, replace(promql.SCRAPE, port=port))
     pods = []
     for ip, (role, version) in PODS.items():
