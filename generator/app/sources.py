@@ -69,8 +69,8 @@ class LiveSources:
 
 
 def gate_queries() -> dict[str, prometheus.TargetQueries]:
-    """The targets whose PromQL vocabulary has gate queries of its own (others: Seldon v1's)."""
-    return {name: t.metrics for name, t in targets.TARGETS.items() if hasattr(t.metrics, "reading_queries")}
+    """Every target's gate queries, from its PromQL vocabulary (metrics sits below targets)."""
+    return {name: t.metrics for name, t in targets.TARGETS.items()}
 
 
 def aliases(environments: dict[str, EnvironmentConfig]) -> set[str]:

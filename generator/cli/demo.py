@@ -26,9 +26,7 @@ REWRITES = (
     '    - {from: "mlflow-artifacts:/", to: "s3://mlflow-artifacts/"}\n'
     '    - {from: "file://.*?/artifacts/", to: "s3://mlflow-artifacts/"}\n'
 )
-NO_MONITORING = (
-    "monitoring: {podmonitor: {enabled: false}, rules: {enabled: false}, dashboard: {enabled: false}}\n"
-)
+NO_PODMONITOR = "monitoring: {podmonitor: {enabled: false}}\n"  # the serving stack's own monitor scrapes
 
 
 def builtin_environments(target: str) -> dict[str, str]:
@@ -43,7 +41,7 @@ def builtin_environments(target: str) -> dict[str, str]:
         f"  runtime: {{image: {image}, python: '{python}', mlserver: 1.7.1, packages: {{{packages}}}}}\n"
     )
     head = f"target: {target}\n" if target != targets.DEFAULT else ""
-    tail = NO_MONITORING if target != targets.DEFAULT else ""
+    tail = NO_PODMONITOR if targets.get(target).metrics.SCRAPE is None else ""
     return {
         name: f"{head}namespace: models-{name}\nalias: {alias}\nseldon:\n  protocol: v2\n{runtime}"
         + REWRITES

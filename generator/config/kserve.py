@@ -117,31 +117,8 @@ def _other_runtime_declared(kserve: KServeSettings, config: EnvironmentConfig) -
     )
 
 
-def _no_monitoring_yet(kserve: KServeSettings, config: EnvironmentConfig) -> str | None:
-    """The monitoring documents scrape and query Seldon's executor, which a KServe pod lacks."""
-    monitoring = config.monitoring
-    switches = {
-        "monitoring.podmonitor": monitoring.podmonitor.enabled,
-        "monitoring.rules": monitoring.rules.enabled,
-        "monitoring.dashboard": monitoring.dashboard.enabled,
-    }
-    enabled = [key for key, on in switches.items() if on]
-    if not enabled:
-        return None
-    return (
-        f"{', '.join(enabled)}: the kserve target renders no monitoring yet (the PodMonitor, alerts "
-        "and dashboard read Seldon's executor metrics, which KServe pods do not expose); set "
-        f"{_listed([f'{key}.enabled' for key in enabled])} to false"
-    )
-
-
-def _listed(items: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def _seldon_blocks(config: EnvironmentConfig) -> list[tuple[str, SeldonSettings | ModelOverride]]:
     return [("seldon", config.seldon), *((f"overrides.{m}", o) for m, o in config.overrides.items())]
 
 
-_CHECKS = (_canary_needs_knative, _mlflow_server_only, _other_runtime_declared, _no_monitoring_yet)
+_CHECKS = (_canary_needs_knative, _mlflow_server_only, _other_runtime_declared)

@@ -53,7 +53,9 @@ def _check_label_names(labels: dict[str, str]) -> dict[str, str]:
 
 
 class PodMonitorSettings(Strict):
-    """The PodMonitor scraping the executor's `metrics` port at `/prometheus`."""
+    """The PodMonitor of each model, scraping its pods where the serving target's metrics are
+    (Seldon Core v1: the executor's `metrics` port at `/prometheus`; KServe: MLServer's 8082 at
+    `/metrics`; Seldon Core 2 has none: Seldon's agent PodMonitor scrapes the shared Server pods)."""
 
     enabled: bool = True
     interval: Duration | None = None

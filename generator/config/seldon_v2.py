@@ -9,11 +9,11 @@ Seldon Core 2 schedules each `Model` onto a `Server` whose capabilities cover th
 What the `seldon:` block says that Seldon Core 2 has no place for is refused at load, naming the
 key (`seldon_v2_problems`): another prepackaged server than MLflow's, a service account (the
 Server's pods run with one, not the Model), a CPU (likewise) and the `seldon` protocol (Seldon
-Core 2 serves the Open Inference Protocol, v2, only). So is the per-model monitoring, on by
-default: its PodMonitor selects Seldon Core v1 pods and its rules and dashboard query Seldon Core
-v1's executor metrics, so for Seldon Core 2 it would scrape nothing and its no-traffic alert would
-always fire. Seldon Core 2's metrics are per Model on the shared Server pods (scraped by Seldon's
-own `agent` PodMonitor); `generator.targets.seldon_v2.promql` holds their PromQL vocabulary.
+Core 2 serves the Open Inference Protocol, v2, only). So is a PodMonitor per model, on by
+default (`monitoring.podmonitor`): Seldon Core 2's metrics are per Model on the Server pods that
+every Model shares, scraped once by Seldon's own `agent` PodMonitor, so a PodMonitor per model
+would scrape them again and count each series twice. The alert rules and the dashboard query those
+metrics (`generator.targets.seldon_v2.promql`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ class SeldonV2Settings(Strict):
 def seldon_v2_problems(
     seldon: SeldonSettings, overrides: Mapping[str, ModelOverride], monitoring: MonitoringSettings
 ) -> list[str]:
-    """What `seldon:` and `overrides:` set that a Seldon Core 2 Model cannot carry, and the
-    monitoring the target cannot render yet, key first."""
+    """What `seldon:` and `overrides:` set that a Seldon Core 2 Model cannot carry, and a
+    PodMonitor per model, key first."""
     problems = _problems("seldon", seldon, seldon.model_fields_set)
     for model, override in overrides.items():
         problems += _problems(f"overrides.{model}", override, override.model_fields_set)
@@ -52,18 +52,14 @@ def seldon_v2_problems(
 
 
 def _monitoring_problems(monitoring: MonitoringSettings) -> list[str]:
-    switches = {
-        "podmonitor": monitoring.podmonitor.enabled,
-        "rules": monitoring.rules.enabled,
-        "dashboard": monitoring.dashboard.enabled,
-    }
-    enabled = [f"monitoring.{name}.enabled" for name, on in switches.items() if on]
-    if not enabled:
+    if not monitoring.podmonitor.enabled:
         return []
     return [
-        f"{', '.join(enabled)}: the seldon-v2 target renders no per-model monitoring yet (Seldon "
-        "Core 2's metrics come from its Server pods, scraped by its own agent PodMonitor); set "
-        f"{' and '.join(enabled)} to false"
+        "monitoring.podmonitor.enabled: Seldon Core 2's model metrics come from the Server pods every "
+        "Model shares, which Seldon's agent PodMonitor (prometheus/monitors/agent-podmonitor.yaml) "
+        "scrapes once; a PodMonitor per model would scrape them again and count every request twice. "
+        "Install Seldon's PodMonitor and set monitoring.podmonitor.enabled to false (the rules and "
+        "dashboard read its series)"
     ]
 
 

@@ -1,18 +1,17 @@
 """The only module that talks to Prometheus (its HTTP query API): online gate readings.
 
-For each predictor in a `ReadingRequest`, over the request's window, from Seldon's executor
-histogram `seldon_api_executor_server_requests_seconds`:
+What to ask is the serving target's: each `ReadingRequest` names its target, and the caller passes
+every target's gate queries (`TargetQueries`: its PromQL vocabulary, `generator.targets.base.
+MetricsVocabulary`; this package sits below targets, so `generator.app.sources` hands them in).
+Per predictor in a request, over the request's window: the request count, the error count and
+the latency (Seldon Core v1 and KServe: a p95 from their histograms; Seldon Core 2: the mean).
 
-- requests: `increase(..._count[w])`, errors: the same for a `code` that is not 2xx (nor gRPC OK),
-- p95 latency: `histogram_quantile(0.95, sum by (le) (rate(..._bucket[w])))`.
-
-Requests are grouped by namespace and window, so a run makes three queries per group whatever the
-number of deployments. A request of a target whose PromQL vocabulary has gate queries of its own
-(`TargetQueries`, e.g. `generator.targets.seldon_v2.promql`, passed in by the caller) is read with
-those, grouped by target too. Prometheus failing in any way (including an answer not shaped like its
-documented vector result) gives `Readings(unavailable=...)`: gates wait, they never pass on
-missing data. Samples are kept as Prometheus gives them, NaN and +-Inf included (`"NaN"`,
-`"+Inf"`): the gates fail on those rather than read them as zero.
+Requests are grouped by target, namespace and window, so a run makes three queries per group
+whatever the number of deployments. Prometheus failing in any way (including an answer not shaped
+like its documented vector result) gives `Readings(unavailable=...)`: gates wait, they never pass
+on missing data; so does a request of a target without gate queries. Samples are kept as
+Prometheus gives them, NaN and +-Inf included (`"NaN"`, `"+Inf"`): the gates fail on those rather
+than read them as zero.
 """
 
 from __future__ import annotations
@@ -27,10 +26,6 @@ import requests
 from generator.errors import MetricsError, redact, shorten
 from generator.model.readings import Reading, ReadingRequest, Readings
 
-METRIC = "seldon_api_executor_server_requests_seconds"
-GROUP = ("deployment_name", "predictor_name", "predictor_version")
-ERROR_CODES = 'code!~"2..|OK"'
-REGEX_SPECIAL = set(".+*?()|[]{}^$\\")
 TIMEOUT = 10
 NOT_CONFIGURED = (
     "no Prometheus URL configured (--prometheus-url or MODEL_GITOPS_PROMETHEUS_URL); rollouts wait"
@@ -41,10 +36,11 @@ Key = tuple[str, ...]
 
 class TargetQueries(Protocol):
     """A serving target's gate queries: the three queries of a group of its requests (`requests`,
-    `errors`, `p95`: counts over the window and the latency), the labels their samples are keyed
-    by, and a request's key among them."""
+    `errors`: counts over the window; `p95`: the latency in seconds), the labels their samples are
+    keyed by, and a request's key among them."""
 
-    READING_LABELS: tuple[str, ...]
+    @property
+    def READING_LABELS(self) -> tuple[str, ...]: ...
 
     def reading_queries(self, group: list[ReadingRequest]) -> dict[str, str]: ...
 
@@ -54,44 +50,23 @@ class TargetQueries(Protocol):
 def read(
     url: str | None,
     wanted: list[ReadingRequest],
+    targets: Mapping[str, TargetQueries],
     timeout: float = TIMEOUT,
-    targets: Mapping[str, TargetQueries] | None = None,
 ) -> Readings:
     """Readings for `wanted` (empty when nothing is wanted); never raises for Prometheus failures.
 
-    `targets`: the gate queries of targets other than Seldon v1, by `ReadingRequest.target`."""
+    `targets`: each serving target's gate queries, by name (`ReadingRequest.target`)."""
     if not wanted:
         return Readings()
     if not url:
         return Readings(unavailable=NOT_CONFIGURED)
     try:
-        return Readings(_read_all(url.rstrip("/"), wanted, timeout, targets or {}))
+        return Readings(_read_all(url.rstrip("/"), wanted, timeout, targets))
     except MetricsError as exc:
         return Readings(unavailable=exc.one_line())
 
 
-def queries(group: list[ReadingRequest]) -> dict[str, str]:
-    """The PromQL of one group of requests (same namespace, namespace label and window)."""
-    first = group[0]
-    names = "|".join(sorted({_regex_literal(r.deployment) for r in group}))
-    selector = f'deployment_name=~"{names}"'
-    if first.namespace_label:
-        selector = f'{first.namespace_label}="{first.namespace}",{selector}'
-    window = f"{first.window_seconds}s"
-    by = ", ".join(GROUP)
-    return {
-        "requests": f"sum by ({by}) (increase({METRIC}_count{{{selector}}}[{window}]))",
-        "errors": f"sum by ({by}) (increase({METRIC}_count{{{selector},{ERROR_CODES}}}[{window}]))",
-        "p95": f"histogram_quantile(0.95, sum by ({by}, le) (rate({METRIC}_bucket{{{selector}}}[{window}])))",
-    }
-
-
-def _regex_literal(text: str) -> str:
-    """`text` matched literally by a PromQL regex (escapes doubled: PromQL strings unescape once)."""
-    return "".join(f"\\\\{c}" if c in REGEX_SPECIAL else c for c in text)
-
-
-GroupKey = tuple[str, str | None, int, str]  # namespace, namespace label, window, target
+GroupKey = tuple[str, str, str | None, int]  # target, namespace, namespace label, window
 
 
 def _read_all(
@@ -99,30 +74,37 @@ def _read_all(
 ) -> dict[tuple[str, str, str], Reading]:
     groups: dict[GroupKey, list[ReadingRequest]] = defaultdict(list)
     for request in wanted:
-        target = request.target if request.target in targets else ""
-        groups[(request.namespace, request.namespace_label, request.window_seconds, target)].append(request)
+        if request.target not in targets:
+            known = ", ".join(sorted(targets)) or "none"
+            raise MetricsError(
+                f"no gate queries for target {request.target!r} (known: {known})", "rollouts wait"
+            )
+        groups[(request.target, request.namespace, request.namespace_label, request.window_seconds)].append(
+            request
+        )
     values: dict[tuple[str, str, str], Reading] = {}
     at = f"{time.time():.3f}"  # one evaluation time, so errors and requests are counted alike
-    for (_, _, _, target), group in sorted(groups.items(), key=lambda item: _order(item[0])):
-        values.update(_read_group(url, group, at, timeout, targets.get(target)))
+    for key, group in sorted(groups.items(), key=lambda item: _order(item[0])):
+        values.update(_read_group(url, group, at, timeout, targets[key[0]]))
     return values
 
 
-def _order(key: GroupKey) -> tuple[str, str, int, str]:
-    namespace, label, window, target = key
-    return (namespace, label or "", window, target)
+def _order(key: GroupKey) -> tuple[str, str, str, int]:
+    target, namespace, label, window = key
+    return (target, namespace, label or "", window)
 
 
 def _read_group(
-    url: str, group: list[ReadingRequest], at: str, timeout: float, own: TargetQueries | None
+    url: str, group: list[ReadingRequest], at: str, timeout: float, own: TargetQueries
 ) -> dict[tuple[str, str, str], Reading]:
-    """One group's three queries (the target's own, else Seldon v1's) and each request's reading."""
-    found = own.reading_queries(group) if own is not None else queries(group)
-    labels = own.READING_LABELS if own is not None else GROUP
-    results = {name: _vector(url, query, at, timeout, labels) for name, query in found.items()}
+    """One group's three queries, in the target's vocabulary, and each request's reading."""
+    results = {
+        name: _vector(url, query, at, timeout, own.READING_LABELS)
+        for name, query in own.reading_queries(group).items()
+    }
     values = {}
     for request in group:
-        key = own.reading_key(request) if own is not None else _seldon_key(request)
+        key = own.reading_key(request)
         values[request.key] = Reading(
             requests=results["requests"].get(key, 0.0),
             errors=results["errors"].get(key, 0.0),
@@ -132,19 +114,13 @@ def _read_group(
     return values
 
 
-def _seldon_key(request: ReadingRequest) -> Key:
-    return (request.deployment, request.predictor, request.version)
-
-
-def _vector(
-    url: str, query: str, at: str, timeout: float, labels: tuple[str, ...] = GROUP
-) -> dict[Key, float]:
+def _vector(url: str, query: str, at: str, timeout: float, labels: tuple[str, ...]) -> dict[Key, float]:
     return parse_vector(_get(url, query, at, timeout), redact(url), labels)
 
 
-def parse_vector(body: dict[str, Any], shown: str, by: tuple[str, ...] = GROUP) -> dict[Key, float]:
-    """An instant query's vector by the values of the labels `by` (Seldon v1: deployment,
-    predictor, version), NaN and Inf samples kept.
+def parse_vector(body: dict[str, Any], shown: str, by: tuple[str, ...]) -> dict[Key, float]:
+    """An instant query's vector by the values of the labels `by` (the target's
+    `READING_LABELS`), NaN and Inf samples kept.
 
     The documented shape: `{"data": {"resultType": "vector", "result": [{"metric": {...},
     "value": [<time>, "<number>"]}]}}`, numbers as strings (`"NaN"`, `"+Inf"`, `"-Inf"` too).

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ReadingRequest:
-    """One predictor of one SeldonDeployment whose executor metrics a gate needs."""
+    """One predictor of one deployment whose metrics a gate needs, read in its target's vocabulary."""
 
     environment: str
     model: str
@@ -21,7 +21,7 @@ class ReadingRequest:
     version: str
     window_seconds: int
     namespace_label: str | None = "namespace"
-    target: str = ""  # the environment's serving target, whose metrics are read ("": Seldon v1's)
+    target: str = "seldon-v1"  # the environment's serving target (`EnvironmentConfig.target`)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -30,7 +30,8 @@ class ReadingRequest:
 
 @dataclass(frozen=True)
 class Reading:
-    """Executor metrics of one predictor over a window: request and error counts, p95 latency."""
+    """Metrics of one predictor over a window: request and error counts, and the latency (the p95,
+    or the mean where the serving stack keeps no histogram: Seldon Core 2)."""
 
     requests: float
     errors: float

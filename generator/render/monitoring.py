@@ -1,8 +1,10 @@
 """Monitoring of one model in one environment: PodMonitor, PrometheusRule and dashboard. Pure.
 
 The documents depend on the environment's configuration and the model's name only, never on the
-deployed version: alerts name the MLflow version from the `predictor_version` label of the series
-that fire, so a new version changes the SeldonDeployment and nothing else.
+deployed version: alerts name the version from the labels of the series that fire (Seldon v1 and
+KServe: `predictor_version`, the MLflow version), so a new version changes the serving document and
+nothing else. What is scraped, queried and said comes from the environment's serving target's
+PromQL vocabulary (`generator.targets.base.MetricsVocabulary`).
 """
 
 from __future__ import annotations
@@ -14,31 +16,33 @@ from typing import Any
 from generator.config.monitoring import MonitoringSettings, RuleSettings
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX
-from generator.targets.seldon_v1 import promql
-from generator.targets.seldon_v1.promql import PER_PREDICTOR, Selector
+from generator.targets.base import MetricsVocabulary, ScrapeEndpoint, SeriesSelector, Wording
 
 PODMONITOR_FILE = "podmonitor.yaml"
 RULES_FILE = "prometheusrule.yaml"
 DASHBOARD_FILE = "dashboard.yaml"
 MONITORING_API = "monitoring.coreos.com/v1"
-POD_LABEL = "seldon-deployment-id"
-METRICS_PORT = "metrics"
-METRICS_PATH = "/prometheus"
 
 
 @dataclass(frozen=True)
 class Subject:
-    """What is monitored: one model (its SeldonDeployment `directory`) in one environment."""
+    """What is monitored: one model (its serving document's `directory`) in one environment, and
+    the PromQL vocabulary of the environment's target."""
 
     environment: str
     namespace: str
     model: str
     directory: str
     settings: MonitoringSettings
+    metrics: MetricsVocabulary
 
     @property
-    def selector(self) -> Selector:
-        return Selector(self.namespace, self.directory)
+    def selector(self) -> SeriesSelector:
+        return self.metrics.selector(self.namespace, self.directory)
+
+    @property
+    def wording(self) -> Wording:
+        return self.metrics.WORDING
 
     def labels(self) -> dict[str, str]:
         """Labels of every monitoring resource: the model's, then the configured extra labels."""
@@ -50,20 +54,47 @@ class Subject:
         return {**own, **self.settings.labels}
 
 
-def pod_monitor(subject: Subject) -> Document:
-    """Scrape the executor of every predictor pod of the SeldonDeployment."""
-    endpoint: dict[str, Any] = {"port": METRICS_PORT, "path": METRICS_PATH}
+def pod_monitor(subject: Subject, scrape: ScrapeEndpoint) -> Document:
+    """Scrape the metrics of every pod serving the model (`scrape`: the target's endpoint)."""
+    endpoint: dict[str, Any] = {"port": scrape.port} if isinstance(scrape.port, str) else {}
+    endpoint["path"] = scrape.path
     if subject.settings.podmonitor.interval:
         endpoint["interval"] = subject.settings.podmonitor.interval
+    relabelings = _undeclared_port(scrape) + [
+        {"sourceLabels": [source], "targetLabel": target} for source, target in scrape.labels
+    ]
+    if relabelings:
+        endpoint["relabelings"] = relabelings
     return {
         "apiVersion": MONITORING_API,
         "kind": "PodMonitor",
         "metadata": {"name": subject.directory, "labels": subject.labels()},
         "spec": {
-            "selector": {"matchLabels": {POD_LABEL: subject.directory}},
+            "selector": {"matchLabels": {scrape.pod_label: subject.directory}},
             "podMetricsEndpoints": [endpoint],
         },
     }
+
+
+def _undeclared_port(scrape: ScrapeEndpoint) -> list[dict[str, Any]]:
+    """A port number the pods do not declare: Prometheus discovers one target per declared port
+    of each container (or one per container without ports), so keep the serving container's and
+    point each at `<pod IP>:<port>` (IPv6 addresses in brackets). Targets of one container that
+    end up alike are scraped once."""
+    if isinstance(scrape.port, str):
+        return []
+    container = ["__meta_kubernetes_pod_container_name"]
+    return [
+        {"action": "keep", "sourceLabels": container, "regex": scrape.container},
+        _address("([^:]+)", f"$1:{scrape.port}"),  # IPv4
+        _address("(.+:.+)", f"[$1]:{scrape.port}"),  # IPv6
+    ]
+
+
+def _address(regex: str, replacement: str) -> dict[str, Any]:
+    """Set the scrape address from the pod's IP when it matches `regex`."""
+    source = ["__meta_kubernetes_pod_ip"]
+    return {"sourceLabels": source, "regex": regex, "targetLabel": "__address__", "replacement": replacement}
 
 
 def prometheus_rule(subject: Subject, dashboard_link: str | None) -> Document:
@@ -81,14 +112,14 @@ def group_name(subject: Subject) -> str:
 
 
 def alert_rules(subject: Subject, dashboard_link: str | None) -> list[dict[str, Any]]:
-    rules = subject.settings.rules
-    selector, window = subject.selector, rules.window
+    rules, promql = subject.settings.rules, subject.metrics
+    selector, window, per_predictor = subject.selector, rules.window, promql.PER_PREDICTOR
     found: list[tuple[str, str, str, str]] = []
     if rules.error_ratio is not None:
-        expr = f"{promql.error_ratio(selector, window, PER_PREDICTOR)} > {promql.number(rules.error_ratio)}"
+        expr = f"{promql.error_ratio(selector, window, per_predictor)} > {promql.number(rules.error_ratio)}"
         found.append(("ModelHighErrorRatio", expr, *_error_text(subject, rules)))
     if rules.latency_p95_seconds is not None:
-        p95 = promql.quantile(0.95, selector, window, PER_PREDICTOR)
+        p95 = promql.quantile(0.95, selector, window, per_predictor)
         expr = f"{p95} > {promql.number(rules.latency_p95_seconds)}"
         found.append(("ModelHighLatencyP95", expr, *_latency_text(subject, rules)))
     if rules.no_traffic_for is not None:
@@ -124,8 +155,9 @@ def _rule(
     }
 
 
-VERSION = "{{ $labels.predictor_version }}"
-PREDICTOR = "{{ $labels.predictor_name }}"
+def _label(name: str) -> str:
+    """The value of the firing series' label `name`, in an alert template."""
+    return f"{{{{ $labels.{name} }}}}"
 
 
 def _literal(text: str) -> str:
@@ -143,53 +175,70 @@ def _where(subject: Subject) -> str:
     return f"{_literal(subject.model)} in environment {subject.environment} (namespace {subject.namespace})"
 
 
-def _error_text(subject: Subject, rules: RuleSettings) -> tuple[str, str]:
+def _on(words: Wording) -> str:
+    """`predictor canary, MLflow version 3`: the firing series' predictor, then its version."""
+    return f"{words.predictor} {_label(words.predictor_label)}, {words.version} {_label(words.version_label)}"
+
+
+def _version_of(words: Wording) -> str:
+    """`MLflow version 3 (predictor canary)`: the firing series' version, then its predictor."""
     return (
-        f"{_head(subject)}: {{{{ $value | humanizePercentage }}}} of requests "
-        f"fail on predictor {PREDICTOR}, MLflow version {VERSION}",
-        f"More than {promql.number((rules.error_ratio or 0) * 100)}% of the requests to model "
+        f"{words.version} {_label(words.version_label)} ({words.predictor} {_label(words.predictor_label)})"
+    )
+
+
+def _error_text(subject: Subject, rules: RuleSettings) -> tuple[str, str]:
+    words, number = subject.wording, subject.metrics.number
+    return (
+        f"{_head(subject)}: {{{{ $value | humanizePercentage }}}} of requests fail on {_on(words)}",
+        f"More than {number((rules.error_ratio or 0) * 100)}% of the requests to model "
         f"{_where(subject)}, "
-        f"MLflow version {VERSION} (predictor {PREDICTOR}), got a 5xx answer over the last {rules.window}.",
+        f"{_version_of(words)}, got {words.error_answer} over the last {rules.window}.",
     )
 
 
 def _latency_text(subject: Subject, rules: RuleSettings) -> tuple[str, str]:
+    words, number = subject.wording, subject.metrics.number
     return (
-        f"{_head(subject)}: p95 latency {{{{ $value | humanizeDuration }}}} "
-        f"on predictor {PREDICTOR}, MLflow version {VERSION}",
-        f"The 95th percentile latency of model {_where(subject)}, MLflow version {VERSION} "
-        f"(predictor {PREDICTOR}), is above {promql.number(rules.latency_p95_seconds or 0)}s "
-        f"over the last {rules.window}.",
+        f"{_head(subject)}: {words.latency} latency {{{{ $value | humanizeDuration }}}} on {_on(words)}",
+        f"The {words.latency_long} of model {_where(subject)}, {_version_of(words)}, "
+        f"is above {number(rules.latency_p95_seconds or 0)}s over the last {rules.window}.",
     )
 
 
 def _no_traffic_text(subject: Subject, rules: RuleSettings) -> tuple[str, str]:
-    seen = promql.versions_seen(subject.selector, "1d")
+    words = subject.wording
+    seen = subject.metrics.versions_seen(subject.selector, "1d")
     versions = (
-        f"{{{{ range query `{seen}` }}}}{{{{ .Labels.predictor_version }}}} {{{{ else }}}}"
+        f"{{{{ range query `{seen}` }}}}{{{{ .Labels.{words.version_label} }}}} {{{{ else }}}}"
         "none seen in the last day {{ end }}"
     )
     return (
         f"{_head(subject)}: no requests for {rules.no_traffic_for}",
         f"Model {_where(subject)} served no request in the last {rules.no_traffic_for} "
-        f"(MLflow versions that served in the last day: {versions.rstrip()}).",
+        f"({words.version}s that served in the last day: {versions.rstrip()}).",
     )
 
 
 def _canary_error_text(subject: Subject, rules: RuleSettings) -> tuple[str, str]:
-    margin = promql.number((rules.canary_error_ratio_margin or 0) * 100)
+    words = subject.wording
+    margin = subject.metrics.number((rules.canary_error_ratio_margin or 0) * 100)
+    version = f"{words.version} {_label(words.version_label)}"
     return (
-        f"{_head(subject)}: canary MLflow version {VERSION} fails more than stable",
-        f"The canary of model {_where(subject)}, MLflow version {VERSION}, has an error ratio "
-        f"{{{{ $value | humanizePercentage }}}} above the stable predictor's (allowed: {margin} points) "
-        f"over the last {rules.window}.",
+        f"{_head(subject)}: canary {version} fails more than stable",
+        f"The canary of model {_where(subject)}, {version}, has an error ratio "
+        f"{{{{ $value | humanizePercentage }}}} above the stable {words.predictor}'s "
+        f"(allowed: {margin} points) over the last {rules.window}.",
     )
 
 
 def _canary_latency_text(subject: Subject, rules: RuleSettings) -> tuple[str, str]:
+    words = subject.wording
+    ratio = subject.metrics.number(rules.canary_latency_ratio or 0)
+    version = f"{words.version} {_label(words.version_label)}"
     return (
-        f"{_head(subject)}: canary MLflow version {VERSION} is slower than stable",
-        f"The canary of model {_where(subject)}, MLflow version {VERSION}, has a p95 latency of "
-        f"{{{{ $value | humanizeDuration }}}}, more than {promql.number(rules.canary_latency_ratio or 0)} "
-        f"times the stable predictor's over the last {rules.window}.",
+        f"{_head(subject)}: canary {version} is slower than stable",
+        f"The canary of model {_where(subject)}, {version}, has a {words.latency} latency of "
+        f"{{{{ $value | humanizeDuration }}}}, more than {ratio} "
+        f"times the stable {words.predictor}'s over the last {rules.window}.",
     )

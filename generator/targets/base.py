@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from generator.config import SeldonSettings
 from generator.model import Document
 from generator.model.layout import ANNOTATION_PREFIX
+from generator.model.readings import ReadingRequest
 from generator.model.runtime import RuntimeProfile
 from generator.plan.planner import Target
 
@@ -46,6 +47,141 @@ def recorded(document: Mapping[str, Any]) -> tuple[str, str, dict[str, str]] | N
     return model, version, {str(k): str(v) for k, v in annotations.items()}
 
 
+@dataclass(frozen=True)
+class ScrapeEndpoint:
+    """Where a PodMonitor finds a target's metrics on the pods of one deployment.
+
+    `pod_label` selects the deployment's pods (its value: the deployment's name). `port` is a
+    container port's name, or a number the pods serve without declaring it: then `container` names
+    the container serving it and the scrape address is rewritten to `<pod IP>:<port>` (a declared
+    port is needed to be scraped any other way). `labels` copy pod metadata onto the series, as the
+    vocabulary's queries select them: (Prometheus's `__meta_kubernetes_pod_...` label, series label).
+    """
+
+    pod_label: str
+    port: str | int
+    path: str
+    container: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How alerts and dashboards speak of a target's series.
+
+    `predictor_label` and `version_label` are the series labels that name a predictor and the
+    version it serves (grouped by, shown in legends and alert texts), `predictor` and `version` what
+    texts call them. `latencies` are the latency statistics a dashboard plots (name, quantile),
+    `latency` and `latency_long` the one alerts and canary panels compare."""
+
+    serving: str  # what one deployment is, as in "<serving> fraud-detector in environment prod"
+    tag: str  # the dashboard's tag naming the serving stack
+    predictor_label: str = "predictor_name"
+    version_label: str = "predictor_version"
+    predictor: str = "predictor"
+    version: str = "MLflow version"
+    legend: str = "{{predictor_name}} v{{predictor_version}}"
+    versions_legend: str = "{{predictor_name}}: MLflow v{{predictor_version}}"
+    error_answer: str = "a 5xx answer"
+    latencies: tuple[tuple[str, float], ...] = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
+    latency: str = "p95"
+    latency_long: str = "95th percentile latency"
+
+    @property
+    def by_version(self) -> str:
+        """The PromQL grouping of one series per predictor and version."""
+        return f"{self.predictor_label}, {self.version_label}"
+
+
+class SeriesSelector(Protocol):
+    """The label matchers of one deployment's series (`str()`: PromQL's `{...}`), narrowed."""
+
+    def where(self, *matchers: str) -> SeriesSelector: ...
+
+    def predictor(self, name: str) -> SeriesSelector:
+        """The series of the predictor playing role `name` (`canary`, ...)."""
+        ...
+
+    def serving(self) -> SeriesSelector:
+        """The serving predictor's series, whatever its role name."""
+        ...
+
+
+class MetricsVocabulary(Protocol):
+    """A target's PromQL vocabulary: what its PodMonitor scrapes, the expressions alerts and
+    dashboards are made of, how they speak of the series, and the online gates' queries.
+
+    Every expression builder selects one deployment (`selector(namespace, deployment)`) and takes
+    a range `window` and a `by` grouping (`PER_PREDICTOR`, `PER_DEPLOYMENT` or the wording's
+    `by_version`). The gate queries (`reading_queries`, `reading_key`, `READING_LABELS`) are what
+    `generator.metrics.prometheus.TargetQueries` reads: `generator.app.sources` passes them in,
+    since metrics sits below targets. Implemented by the modules `seldon_v1.promql`,
+    `kserve.promql` and `seldon_v2.promql`.
+    """
+
+    @property
+    def SCRAPE(self) -> ScrapeEndpoint | None:
+        """The per-deployment scrape, or None when the serving stack's own monitor scrapes shared
+        pods (a PodMonitor per model would count every series again)."""
+        ...
+
+    @property
+    def WORDING(self) -> Wording: ...
+
+    @property
+    def PER_DEPLOYMENT(self) -> str:
+        """The grouping of one series per deployment."""
+        ...
+
+    @property
+    def PER_PREDICTOR(self) -> str:
+        """The grouping of one series per predictor and version."""
+        ...
+
+    @property
+    def CANARY(self) -> str:
+        """The canary's role name."""
+        ...
+
+    @property
+    def READING_LABELS(self) -> tuple[str, ...]:
+        """The labels the gate queries' samples are keyed by."""
+        ...
+
+    def selector(self, namespace: str, deployment: str) -> SeriesSelector: ...
+
+    def requests(self, selector: SeriesSelector, window: str, by: str) -> str: ...
+
+    def errors(self, selector: SeriesSelector, window: str, by: str) -> str: ...
+
+    def error_ratio(self, selector: SeriesSelector, window: str, by: str) -> str: ...
+
+    def quantile(self, q: float, selector: SeriesSelector, window: str, by: str) -> str: ...
+
+    def traffic_share(self, selector: SeriesSelector, window: str, by: str) -> str: ...
+
+    def no_traffic(self, selector: SeriesSelector, window: str) -> str: ...
+
+    def canary_error_ratio_excess(self, selector: SeriesSelector, window: str) -> str: ...
+
+    def canary_slower(self, selector: SeriesSelector, window: str, ratio: float) -> str: ...
+
+    def versions_seen(self, selector: SeriesSelector, window: str) -> str: ...
+
+    def new_versions(self, selector: SeriesSelector, window: str) -> str: ...
+
+    def number(self, value: float) -> str: ...
+
+    def reading_queries(self, group: list[ReadingRequest]) -> dict[str, str]:
+        """The online gates' three queries (`requests`, `errors`: counts over the window; `p95`: the
+        latency in seconds) of a group of requests with one namespace, namespace label and window."""
+        ...
+
+    def reading_key(self, request: ReadingRequest) -> tuple[str, ...]:
+        """`request`'s key among the gate queries' samples (their `READING_LABELS` values)."""
+        ...
+
+
 class ServingTarget(Protocol):
     """One serving stack (Seldon Core v1, KServe, ...): registered by `name` in `TARGETS`."""
 
@@ -63,7 +199,7 @@ class ServingTarget(Protocol):
         ...
 
     @property
-    def metrics(self) -> Any:
+    def metrics(self) -> MetricsVocabulary:
         """The PromQL vocabulary of its traffic (see `generator.targets.seldon_v1.promql`)."""
         ...
 

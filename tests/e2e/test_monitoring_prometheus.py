@@ -32,9 +32,9 @@ pytestmark = pytest.mark.e2e
 
 NAMESPACE = "models-prod"
 SETTINGS = MonitoringSettings.model_validate({"rules": {"for": "0s"}})
-SERVING = Subject("prod", NAMESPACE, "fraud-detector", "fraud-detector", SETTINGS)
-IDLE = Subject("prod", NAMESPACE, "idle-model", "idle-model", SETTINGS)
-KEPT = Subject("prod", NAMESPACE, "kept-name", "kept-name", SETTINGS)
+SERVING = Subject("prod", NAMESPACE, "fraud-detector", "fraud-detector", SETTINGS, promql)
+IDLE = Subject("prod", NAMESPACE, "idle-model", "idle-model", SETTINGS, promql)
+KEPT = Subject("prod", NAMESPACE, "kept-name", "kept-name", SETTINGS, promql)
 
 
 @pytest.fixture(scope="module")

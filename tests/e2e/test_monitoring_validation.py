@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import yamlio
+from generator import targets, yamlio
 from generator.config.loader import parse_environment
 from generator.config.settings import ValidationSettings
 from generator.errors import ToolError
@@ -24,6 +24,7 @@ from generator.targets.seldon_v1.health import HEALTH_KEY
 from generator.validate import promtool
 from generator.validate.runner import validate_tree
 from tests.conftest import require
+from tests.e2e.test_sync_kserve import schema_locations
 from tests.support.cli import invoke
 from tests.support.gitops import GitopsRepo
 from tests.support.registry import TestRegistry
@@ -96,6 +97,41 @@ def test_each_kind_is_really_checked(cache_dir: Path) -> None:
     for prefix in expected:
         assert [p for p in problems if p.startswith(prefix)], (prefix, problems)
     assert len(problems) == len(expected), problems
+
+
+TARGET_ENVIRONMENTS = {
+    "kserve": parse_environment(
+        "target: kserve\nnamespace: models-kserve\nalias: champion\n"
+        "monitoring: {labels: {release: kube-prometheus-stack}, dashboard: {delivery: grafana-operator}}\n",
+        "kserve.yaml",
+        {name: target.strategies for name, target in targets.TARGETS.items()},
+    ),
+    "sc2": parse_environment(
+        "target: seldon-v2\nnamespace: models-sc2\nalias: champion\n"
+        "monitoring: {podmonitor: {enabled: false}}\n",
+        "sc2.yaml",
+        {name: target.strategies for name, target in targets.TARGETS.items()},
+    ),
+}
+
+
+def test_every_targets_monitoring_passes_kubeconform_strict_and_promtool(cache_dir: Path) -> None:
+    documents = render(plan(TARGET_ENVIRONMENTS, SNAPSHOT, CurrentState()))
+    kinds = {(path.split("/")[0], d["kind"]) for path, d in documents.items()}
+    assert {("kserve", "PodMonitor"), ("kserve", "PrometheusRule"), ("kserve", "GrafanaDashboard")} <= kinds
+    assert {("sc2", "PrometheusRule"), ("sc2", "ConfigMap")} <= kinds
+    assert ("sc2", "PodMonitor") not in kinds
+    checked = ValidationSettings(
+        schema_locations=schema_locations(cache_dir) or settings(cache_dir).schema_locations,
+        crds=os.environ["MODEL_GITOPS_CRDS"].split(),
+        cache_dir=cache_dir,
+    )
+    assert validate_tree(as_files(documents), ["kserve", "sc2"], checked) == []
+
+    rule = documents["sc2/fraud-detector/prometheusrule.yaml"]["spec"]["groups"][0]["rules"][0]
+    rule["expr"] = rule["expr"].replace("sum by", "sum byy", 1)
+    problems = validate_tree(as_files(documents), ["kserve", "sc2"], checked)
+    assert [p for p in problems if p.startswith("sc2/fraud-detector (PrometheusRule): ")], problems
 
 
 def test_promtool_attributes_problems_to_their_resource(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from generator.app.sources import gate_queries
 from generator.config.strategy import OnlineGates
 from generator.metrics.prometheus import read
 from generator.model.readings import ReadingRequest, Readings
@@ -51,7 +52,7 @@ def readings_with_traffic(url: str) -> Readings:
     """Poll (bounded) until the stable predictor has enough requests and the canary a reading."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        readings = read(url, WANTED)
+        readings = read(url, WANTED, gate_queries())
         stable = readings.get("prod", "fraud", "stable")
         if (
             stable is not None

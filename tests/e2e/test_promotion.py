@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator import yamlio
+from generator.app.sources import gate_queries
 from generator.metrics.prometheus import read as read_prometheus
 from generator.model.readings import ReadingRequest
 from tests.conftest import require
@@ -62,7 +63,7 @@ def wait_for(url: str, model: str, minimum: float) -> None:
     wanted = [ReadingRequest("staging", model, "models-staging", model, "default", "1", 3600)]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        reading = read_prometheus(url, wanted).get("staging", model, "default")
+        reading = read_prometheus(url, wanted, gate_queries()).get("staging", model, "default")
         if reading is not None and reading.requests >= minimum:
             return
         time.sleep(0.5)

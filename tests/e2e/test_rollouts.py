@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import yamlio
+from generator.app.sources import gate_queries
 from generator.metrics.prometheus import read as read_prometheus
 from generator.model.readings import ReadingRequest
 from tests.conftest import require
@@ -100,7 +101,7 @@ def wait_for_requests(prometheus: Metrics, model: str, minimum: float, **version
     wanted = [ReadingRequest("prod", model, NAMESPACE, model, p, v, 10) for p, v in versions.items()]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        readings = read_prometheus(prometheus.url, wanted)
+        readings = read_prometheus(prometheus.url, wanted, gate_queries())
         if all((r := readings.get("prod", model, p)) and r.requests >= minimum for p in versions):
             return
         time.sleep(0.5)

@@ -5,22 +5,30 @@ A stand-in for the agent of the Server pods serves per-Model counters: the servi
 them REST 500 and half gRPC Unavailable) and another model's serving Model `fraud-detector-v2`
 (a name sharing the prefix: never part of fraud-detector's series). Each vocabulary function must
 return the expected series and values, and the online gates' queries the readings of each role.
+Prometheus also loads the rendered PrometheusRule groups of fraud-detector and of an idle model:
+the expected alerts fire, naming the Model, and every dashboard query answers.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.app.sources import gate_queries
+from generator.config.monitoring import MonitoringSettings
 from generator.metrics import prometheus as prometheus_client
 from generator.model.readings import ReadingRequest
+from generator.render.dashboard import dashboard_json
+from generator.render.monitoring import Subject, prometheus_rule
 from generator.targets.seldon_v2 import promql
 from generator.targets.seldon_v2.promql import PER_PREDICTOR, Selector
+from generator.validate.monitoring_checks import dashboard_expressions
 from tests.conftest import require
-from tests.e2e.test_monitoring_prometheus import eventually, query
+from tests.e2e.test_monitoring_prometheus import eventually, firing, query
 from tests.support.seldon_v2_agent import ModelTraffic, SeldonV2Agent
 from tests.support.servers import prometheus_server
 
@@ -30,17 +38,32 @@ NAMESPACE = "models-prod"
 WINDOW = "30s"
 SERVING = Selector(NAMESPACE, "fraud-detector")
 CANARY = "fraud-detector-canary-8"
+SETTINGS = MonitoringSettings.model_validate({"rules": {"for": "0s", "window": WINDOW}})
+SUBJECTS = [
+    Subject("prod", NAMESPACE, name, name, SETTINGS, promql) for name in ("fraud-detector", "idle-model")
+]
+
+
+def rule_files(workdir: Path) -> list[Path]:
+    """The rendered PrometheusRule groups of both models, as Prometheus rule files."""
+    files = []
+    for subject in SUBJECTS:
+        path = workdir / f"{subject.directory}.rules.json"
+        path.write_text(json.dumps({"groups": prometheus_rule(subject, None)["spec"]["groups"]}))
+        files.append(path)
+    return files
 
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require("prometheus")
+    workdir = tmp_path_factory.mktemp("prometheus")
     agent = SeldonV2Agent()
     agent.set(NAMESPACE, "fraud-detector", ModelTraffic("fraud-detector_3", 100, errors=1, latency=0.05))
     agent.set(NAMESPACE, CANARY, ModelTraffic(f"{CANARY}_1", 100, errors=30, latency=2.0))
     agent.set(NAMESPACE, "fraud-detector-v2", ModelTraffic("fraud-detector-v2_1", 50, errors=50, latency=9.0))
     target = agent.start()
-    server, url = prometheus_server(tmp_path_factory.mktemp("prometheus"), [target], "1s")
+    server, url = prometheus_server(workdir, [target], "1s", rule_files=rule_files(workdir))
     try:
         server.start()
         eventually(lambda: len(query(url, promql.requests(SERVING, WINDOW, PER_PREDICTOR))) == 2, "two rates")
@@ -121,3 +144,45 @@ def test_the_online_gates_read_seldon_v2_rollouts_through_the_targets_queries(pr
         pytest.approx(0.05, rel=0.01),
         pytest.approx(2.0, rel=0.01),
     )
+
+
+def test_the_rendered_alerts_fire_naming_the_model_and_its_version(prometheus: str) -> None:
+    wanted = {
+        "ModelHighErrorRatio",
+        "ModelHighLatencyP95",
+        "ModelNoTraffic",
+        "ModelCanaryErrorsWorseThanStable",
+        "ModelCanaryLatencyWorseThanStable",
+    }
+    alerts = eventually(lambda: (a := firing(prometheus)) and wanted <= set(a) and a, "all five alerts")
+    for name in wanted - {"ModelNoTraffic"}:
+        # The canary's Model only (the serving one is within the thresholds). The rule's own `model`
+        # label (model-gitops's model, as for every target) wins over the series' (the Model's
+        # name), which `model_internal` and the texts still carry.
+        (alert,) = alerts[name]
+        assert (alert["labels"]["model"], alert["labels"]["model_internal"]) == (
+            "fraud-detector",
+            f"{CANARY}_1",
+        )
+        assert f"{CANARY}_1" in alert["annotations"]["summary"]
+    (idle,) = alerts["ModelNoTraffic"]
+    assert idle["labels"]["model"] == "idle-model"
+    (slow,) = alerts["ModelHighLatencyP95"]
+    assert slow["annotations"]["summary"] == (
+        f"fraud-detector (prod): mean latency 2s on Model {CANARY}, Seldon model version {CANARY}_1"
+    )
+
+
+def test_every_dashboard_query_answers_per_model(prometheus: str) -> None:
+    expressions = dict(dashboard_expressions(json.loads(dashboard_json(SUBJECTS[0]))))
+    assert len(expressions) == 10  # one latency statistic: the mean
+    results = {where: query(prometheus, expr) for where, expr in expressions.items()}
+    assert [where for where, result in results.items() if not result] == []
+    both = ["fraud-detector", CANARY]
+    for where in ("panel 'Traffic split' query A", "panel 'Latency mean' query A"):
+        assert sorted(r["metric"]["model"] for r in results[where]) == both, where
+    for where, model in (
+        ("panel 'Error ratio: canary vs stable' query A", "fraud-detector"),
+        ("panel 'mean latency: canary vs stable' query B", CANARY),
+    ):
+        assert [r["metric"]["model"] for r in results[where]] == [model], where

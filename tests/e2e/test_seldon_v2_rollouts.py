@@ -1,6 +1,8 @@
 """Seldon Core 2 rollouts end to end: `model-gitops sync` on a seldon-v2 environment reads its gates
 from a real Prometheus scraping Seldon Core 2-shaped agent metrics (per Model), promotes a healthy
-canary and rolls back a failing one, with a real MLflow server and a bare Git remote."""
+canary and rolls back a failing one, with a real MLflow server and a bare Git remote. The
+environment keeps its alert rules and dashboard on (validated with the rest by every sync); its
+PodMonitor is Seldon's agent one, not rendered."""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def environment(prefix: str) -> str:
     return (
         f"target: seldon-v2\nnamespace: {NAMESPACE}\nalias: champion\nmodels:\n  include: ['{prefix}*']\n"
         'storage:\n  rewrites:\n    - {from: "mlflow-artifacts:/", to: "s3://mlflow-artifacts/"}\n'
-        "monitoring: {podmonitor: {enabled: false}, rules: {enabled: false}, dashboard: {enabled: false}}\n"
+        "monitoring: {podmonitor: {enabled: false}}\n"
         "strategy:\n  type: canary\n  steps: [25, 100]\n  step_time: 10m\n"
         "  online: {window: 10s, min_requests: 50}\n"
     )
@@ -91,6 +93,8 @@ def start_canary(cli: Cli, stem: str) -> str:
     cli.registry.create(model, 2, {"champion": 1})
     cli.gitops.write_environment("prod", environment(model))
     cli.sync(timedelta(0))
+    files = sorted(f.rsplit("/", 1)[1] for f in cli.gitops.remote_files() if f"/prod/{model}/" in f)
+    assert files == ["dashboard.yaml", "model.yaml", "prometheusrule.yaml"]
     cli.registry.set_alias(model, "champion", 2)
     cli.sync(timedelta(minutes=1))
     assert cli.subject() == f"rollout(prod): {model}: canary 2 at 25% (stable 1)"

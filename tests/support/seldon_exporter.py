@@ -35,6 +35,8 @@ class _Counters:
 
 
 class SeldonExporter:
+    PATH = "/prometheus"  # where the scrape finds the metrics
+
     def __init__(self) -> None:
         self.traffic: dict[tuple[str, str, str], Traffic] = {}
         self.counters: dict[tuple[str, str, str, str, str], _Counters] = {}
@@ -77,13 +79,14 @@ class SeldonExporter:
             lines.append(f"{METRIC}_count{{{labels}}} {poison or counters.count}")
         return "\n".join(lines) + "\n"
 
-    def start(self) -> str:
-        """Serve on a free port; returns `host:port` for Prometheus's static target."""
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on `host` and `port` (default: a free one); returns `host:port` for Prometheus's
+        static target."""
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path != "/prometheus":
+                if self.path != exporter.PATH:
                     self.send_error(404)
                     return
                 body = exporter.scrape().encode()
@@ -96,9 +99,9 @@ class SeldonExporter:
             def log_message(self, *_: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"127.0.0.1:{self.server.server_address[1]}"
+        return f"{host}:{self.server.server_address[1]}"
 
     def stop(self) -> None:
         if self.server is not None:

@@ -122,8 +122,14 @@ def mlflow_server(
 
 
 def prometheus_server(
-    workdir: Path, targets: list[str], scrape_interval: str = "1s", rule_files: list[Path] | None = None
+    workdir: Path,
+    targets: list[str],
+    scrape_interval: str = "1s",
+    rule_files: list[Path] | None = None,
+    jobs: str = "",
 ) -> tuple[Server, str]:
+    """Prometheus scraping `targets` at `/prometheus` (job `seldon`), plus `jobs`: more
+    `scrape_configs` entries as YAML text (each starting with `  - job_name:`)."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "prometheus.yml"
@@ -133,7 +139,7 @@ def prometheus_server(
         f"global:\n  scrape_interval: {scrape_interval}\n  evaluation_interval: {scrape_interval}\n"
         + (f"rule_files:\n{rules}" if rules else "")
         + f"scrape_configs:\n  - job_name: seldon\n    metrics_path: /prometheus\n"
-        f"    static_configs:\n      - targets: [{quoted}]\n"
+        f"    static_configs:\n      - targets: [{quoted}]\n" + jobs
     )
     args = [
         "prometheus",

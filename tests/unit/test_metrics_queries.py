@@ -6,9 +6,12 @@ import math
 
 import pytest
 
+from generator.app.sources import gate_queries
 from generator.errors import MetricsError
 from generator.metrics import prometheus
 from generator.model.readings import ReadingRequest
+from generator.targets.kserve import promql as kserve_promql
+from generator.targets.seldon_v1 import promql
 
 
 def request(deployment: str, predictor: str, label: str | None = "namespace") -> ReadingRequest:
@@ -16,7 +19,7 @@ def request(deployment: str, predictor: str, label: str | None = "namespace") ->
 
 
 def test_one_group_three_queries_over_every_deployment() -> None:
-    queries = prometheus.queries([request("fraud", "stable"), request("churn", "canary")])
+    queries = promql.reading_queries([request("fraud", "stable"), request("churn", "canary")])
     selector = 'namespace="models-prod",deployment_name=~"churn|fraud"'
     by = "deployment_name, predictor_name, predictor_version"
     metric = "seldon_api_executor_server_requests_seconds"
@@ -28,16 +31,39 @@ def test_one_group_three_queries_over_every_deployment() -> None:
 
 
 def test_namespace_label_can_be_left_out() -> None:
-    assert 'namespace="' not in prometheus.queries([request("fraud", "stable", None)])["requests"]
+    assert 'namespace="' not in promql.reading_queries([request("fraud", "stable", None)])["requests"]
+
+
+def test_kserve_gates_count_inference_calls_and_key_samples_as_seldon_v1() -> None:
+    queries = kserve_promql.reading_queries([request("fraud", "canary")])
+    selector = 'namespace="models-prod",deployment_name=~"fraud",path=~".*/infer"'
+    metric = "rest_server_request_duration_seconds"
+    assert queries["requests"].endswith(f"(increase({metric}_count{{{selector}}}[300s]))")
+    assert queries["errors"].endswith(f'(increase({metric}_count{{{selector},status_code!~"2.."}}[300s]))')
+    assert f"rate({metric}_bucket{{{selector}}}[300s])" in queries["p95"]
+    assert kserve_promql.READING_LABELS == promql.READING_LABELS
+    assert kserve_promql.reading_key(request("fraud", "canary")) == ("fraud", "canary", "8")
+
+
+def test_every_target_has_gate_queries() -> None:
+    assert sorted(gate_queries()) == ["kserve", "seldon-v1", "seldon-v2"]
 
 
 def test_nothing_wanted_reads_nothing_and_no_url_waits() -> None:
-    assert prometheus.read(None, []).unavailable == ""
-    assert "no Prometheus URL configured" in prometheus.read(None, [request("fraud", "stable")]).unavailable
+    assert prometheus.read(None, [], gate_queries()).unavailable == ""
+    wanted = [request("fraud", "stable")]
+    assert "no Prometheus URL configured" in prometheus.read(None, wanted, gate_queries()).unavailable
+
+
+def test_a_target_without_gate_queries_waits() -> None:
+    unknown = ReadingRequest("prod", "m", "models-prod", "m", "stable", "8", 300, target="elsewhere")
+    found = prometheus.read("http://127.0.0.1:9", [unknown], gate_queries())
+    assert found.unavailable.startswith("no gate queries for target 'elsewhere'")
+    assert found.values == {}
 
 
 def test_regex_metacharacters_in_names_are_escaped_for_promql() -> None:
-    query = prometheus.queries([request("price-forecaster.v2", "stable")])["requests"]
+    query = promql.reading_queries([request("price-forecaster.v2", "stable")])["requests"]
     assert 'deployment_name=~"price-forecaster\\\\.v2"' in query
 
 
@@ -54,7 +80,7 @@ def test_nan_and_inf_samples_are_kept_as_prometheus_gives_them() -> None:
             "result": [sample("canary", "NaN"), sample("stable", "+Inf"), sample("shadow", "12.5")],
         },
     }
-    found = prometheus.parse_vector(body, "http://prometheus")
+    found = prometheus.parse_vector(body, "http://prometheus", promql.READING_LABELS)
     assert math.isnan(found[("fraud", "canary", "8")])
     assert found[("fraud", "stable", "8")] == math.inf
     assert found[("fraud", "shadow", "8")] == 12.5
@@ -66,7 +92,8 @@ def test_nan_and_inf_samples_are_kept_as_prometheus_gives_them() -> None:
 )
 def test_answers_not_shaped_like_a_vector_are_metrics_errors(result: object) -> None:
     with pytest.raises(MetricsError, match="answered a result that is not an instant vector"):
-        prometheus.parse_vector({"status": "success", "data": {"result": result}}, "http://prometheus")
+        answer = {"status": "success", "data": {"result": result}}
+        prometheus.parse_vector(answer, "http://prometheus", promql.READING_LABELS)
 
 
 @pytest.mark.parametrize(

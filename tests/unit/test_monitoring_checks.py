@@ -20,7 +20,7 @@ from generator.validate.monitoring_checks import (
     substitute_macros,
 )
 
-SUBJECT = Subject("prod", "models-prod", "fraud-detector", "fraud-detector", MonitoringSettings())
+SUBJECT = Subject("prod", "models-prod", "fraud-detector", "fraud-detector", MonitoringSettings(), promql)
 
 
 def test_every_generated_expression_parses() -> None:

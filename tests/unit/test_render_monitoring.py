@@ -6,13 +6,15 @@ import json
 
 import pytest
 
-from generator import yamlio
+from generator import targets, yamlio
+from generator.config import EnvironmentConfig
 from generator.config.loader import parse_environment
 from generator.errors import ConfigError
 from generator.model import CurrentState, Deployed
 from generator.plan.planner import plan
 from generator.render import render
 from generator.render.dashboard import dashboard_uid
+from generator.targets import TARGETS
 from generator.validate.monitoring_checks import dashboard_problems, dashboard_texts, rule_expression_problems
 from tests.support.golden import assert_golden
 from tests.support.snapshots import snapshot
@@ -224,3 +226,97 @@ def test_models_kept_from_an_earlier_run_keep_their_monitoring() -> None:
         "fraud-detector/prometheusrule.yaml",
         "fraud-detector/seldondeployment.yaml",
     ]
+
+
+# Other serving targets: the same documents in the target's own PromQL vocabulary
+
+CAPABILITIES = {name: target.strategies for name, target in TARGETS.items()}
+KSERVE = parse_environment(
+    "target: kserve\nnamespace: models-prod\nalias: champion\n"
+    "monitoring: {labels: {release: kube-prometheus-stack}, podmonitor: {interval: 15s}}\n",
+    "prod.yaml",
+    CAPABILITIES,
+)
+SELDON_V2 = parse_environment(
+    "target: seldon-v2\nnamespace: models-prod\nalias: champion\n"
+    "monitoring: {podmonitor: {enabled: false}}\n",
+    "prod.yaml",
+    CAPABILITIES,
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "golden", "files"),
+    [
+        (KSERVE, "kserve", ("podmonitor", "prometheusrule", "dashboard")),
+        (SELDON_V2, "seldon_v2", ("prometheusrule", "dashboard")),
+    ],
+)
+def test_each_targets_monitoring_matches_golden_and_validates(
+    config: EnvironmentConfig, golden: str, files: tuple[str, ...]
+) -> None:
+    rendered = documents(config, "prod")
+    for name in files:
+        text = yamlio.dump(rendered[f"prod/fraud-detector/{name}.yaml"])
+        assert_golden(f"monitoring/{golden}/{name}.yaml", text)
+    (dashboard,) = dashboard_texts(rendered["prod/fraud-detector/dashboard.yaml"])
+    assert_golden(f"monitoring/{golden}/dashboard.json", dashboard)
+    assert dashboard_problems(dashboard) == []
+    rule = rendered["prod/fraud-detector/prometheusrule.yaml"]
+    assert rule_expression_problems(rule["spec"]["groups"]) == []
+    serving = targets.get(config.target).file_name
+    assert rendered["prod/kustomization.yaml"]["resources"] == sorted(
+        f"fraud-detector/{name}" for name in (serving, *(f"{file}.yaml" for file in files))
+    )
+
+
+def test_the_kserve_podmonitor_reaches_mlservers_undeclared_metrics_port() -> None:
+    monitor = documents(KSERVE, "prod")["prod/fraud-detector/podmonitor.yaml"]
+    assert monitor["spec"]["selector"] == {
+        "matchLabels": {"serving.kserve.io/inferenceservice": "fraud-detector"}
+    }
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert "port" not in endpoint and endpoint["path"] == "/metrics" and endpoint["interval"] == "15s"
+    keep, ipv4, ipv6, *labels = endpoint["relabelings"]
+    assert keep == {
+        "action": "keep",
+        "sourceLabels": ["__meta_kubernetes_pod_container_name"],
+        "regex": "kserve-container",
+    }
+    assert (ipv4["replacement"], ipv6["replacement"]) == ("$1:8082", "[$1]:8082")
+    assert {label["targetLabel"] for label in labels} == {
+        "deployment_name",
+        "predictor_name",
+        "predictor_version",
+    }
+
+
+def test_seldon_v2_alerts_speak_of_models_and_mean_latency() -> None:
+    rule = documents(SELDON_V2, "prod")["prod/fraud-detector/prometheusrule.yaml"]
+    alerts = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    assert "seldon_model_infer_total" in alerts["ModelHighErrorRatio"]["expr"]
+    latency = alerts["ModelHighLatencyP95"]
+    assert (
+        "seldon_model_infer_seconds_total" in latency["expr"] and "histogram_quantile" not in latency["expr"]
+    )
+    assert "mean latency" in latency["annotations"]["summary"]
+    assert (
+        "on Model {{ $labels.model }}, Seldon model version {{ $labels.model_internal }}"
+        in (latency["annotations"]["summary"])
+    )
+    assert "predictor_" not in json.dumps(rule)
+
+
+def test_a_target_without_a_scrape_endpoint_gets_no_podmonitor_even_if_asked() -> None:
+    """Seldon Core 2's loader refuses it; rendering an unchecked config still writes none."""
+    unchecked = SELDON_V2.model_copy(
+        update={
+            "monitoring": SELDON_V2.monitoring.model_copy(
+                update={"podmonitor": DEFAULTS.monitoring.podmonitor}
+            )
+        }
+    )
+    assert unchecked.monitoring.podmonitor.enabled
+    rendered = documents(unchecked, "prod")
+    assert "prod/fraud-detector/podmonitor.yaml" not in rendered
+    assert "fraud-detector/podmonitor.yaml" not in rendered["prod/kustomization.yaml"]["resources"]

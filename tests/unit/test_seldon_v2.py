@@ -24,6 +24,7 @@ from tests.support.snapshots import snapshot
 
 CAPABILITIES = {name: target.strategies for name, target in targets.TARGETS.items()}
 FILE = "model.yaml"
+PODMONITOR_OFF = "monitoring: {podmonitor: {enabled: false}}\n"
 MONITORING_OFF = (
     "monitoring: {podmonitor: {enabled: false}, rules: {enabled: false}, dashboard: {enabled: false}}\n"
 )
@@ -397,15 +398,13 @@ def test_what_a_seldon_core_2_model_cannot_carry_is_refused_naming_the_key(
     assert "prod.yaml" in message and expected in message
 
 
-def test_per_model_monitoring_is_refused_until_the_target_renders_it() -> None:
-    message = error_of(
-        "target: seldon-v2\nnamespace: models\nalias: champion\nmonitoring: {rules: {enabled: false}}\n"
-    )
-    assert (
-        "monitoring.podmonitor.enabled, monitoring.dashboard.enabled: the seldon-v2 target renders no "
-        "per-model monitoring yet" in message
-    )
-    assert "set monitoring.podmonitor.enabled and monitoring.dashboard.enabled to false" in message
+def test_a_podmonitor_per_model_is_refused_rules_and_dashboard_are_not() -> None:
+    message = error_of("target: seldon-v2\nnamespace: models\nalias: champion\n")
+    assert "monitoring.podmonitor.enabled: Seldon Core 2's model metrics come from the Server pods" in message
+    assert "set monitoring.podmonitor.enabled to false" in message
+    assert "monitoring.rules" not in message and "monitoring.dashboard" not in message
+    config = environment("target: seldon-v2\nnamespace: models\nalias: champion\n" + PODMONITOR_OFF)
+    assert config.monitoring.rules.enabled and config.monitoring.dashboard.enabled
 
 
 def test_a_seldon_v1_environment_may_still_set_all_of_it() -> None:

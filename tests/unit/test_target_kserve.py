@@ -271,12 +271,10 @@ def test_seldon_only_settings_are_refused_for_kserve(seldon: str, expected: str)
     assert expected in error_of("", base)
 
 
-def test_monitoring_must_be_switched_off_for_kserve() -> None:
-    message = error_of("", "target: kserve\nnamespace: models\nalias: champion\n")
-    switches = "monitoring.podmonitor, monitoring.rules, monitoring.dashboard"
-    assert f"{switches}: the kserve target renders no monitoring yet" in message
-    keys = "monitoring.podmonitor.enabled, monitoring.rules.enabled and monitoring.dashboard.enabled"
-    assert f"set {keys} to false" in message
+def test_monitoring_is_on_by_default_for_kserve() -> None:
+    config = environment("", "target: kserve\nnamespace: models\nalias: champion\n")
+    monitoring = config.monitoring
+    assert monitoring.podmonitor.enabled and monitoring.rules.enabled and monitoring.dashboard.enabled
 
 
 def test_settings_kserve_can_honour_load() -> None:
@@ -349,7 +347,7 @@ def test_the_promql_vocabulary_has_the_seldon_one_s_functions_and_parses() -> No
     public = {
         name
         for name, value in vars(seldon_promql).items()
-        if inspect.isfunction(value) and value.__module__ == seldon_promql.__name__
+        if inspect.isfunction(value) and value.__module__ == seldon_promql.__name__ and name[0] != "_"
     }
     assert public <= set(vars(promql)), sorted(public - set(vars(promql)))
     selector = promql.Selector("models-prod", "fraud-detector")

@@ -22,6 +22,13 @@ Consequences for the vocabulary:
   for performance reasons", same docs page; `seldon_model_infer_api_seconds` has no model label),
   so `quantile` is the mean latency, `seconds_total / total` over the window, whatever `q`
   (`LATENCY_STATISTIC`): latency gates and alerts compare means.
+- The counters live on the Server pods, shared by every Model they load, and Seldon's own agent
+  PodMonitor (`prometheus/monitors/agent-podmonitor.yaml`: pods labelled `app: seldon-server`, port
+  `metrics`, `/metrics`) scrapes them once for all Models. A PodMonitor per model would scrape the
+  same pods again and count every series once more, so there is none (`SCRAPE` is None).
+
+The module implements `generator.targets.base.MetricsVocabulary`; its gate queries
+(`reading_queries`) are keyed by the Model (`READING_LABELS`).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from dataclasses import dataclass
 
 from generator.model.readings import ReadingRequest
 from generator.plan.rollout_state import ROLES
+from generator.targets.base import ScrapeEndpoint, SeriesSelector, Wording
 
 COUNT = "seldon_model_infer_total"
 LATENCY_SUM = "seldon_model_infer_seconds_total"
@@ -48,6 +56,21 @@ CANARY = "canary"
 CANDIDATE_ROLES = tuple(sorted({second for _, second in ROLES.values() if second}))
 CANDIDATES = "|".join(CANDIDATE_ROLES)
 REGEX_SPECIAL = set(".+*?()|[]{}^$\\")
+SCRAPE: ScrapeEndpoint | None = None  # Seldon's agent PodMonitor scrapes the Server pods
+WORDING = Wording(
+    serving="Seldon Core 2 model",
+    tag="seldon-v2",
+    predictor_label=MODEL_LABEL,
+    version_label=VERSION_LABEL,
+    predictor="Model",
+    version="Seldon model version",
+    legend="{{model_internal}}",
+    versions_legend="{{model_internal}}",
+    error_answer="a server error (REST 5xx or the gRPC codes that map to one)",
+    latencies=((LATENCY_STATISTIC, 0.5),),
+    latency=LATENCY_STATISTIC,
+    latency_long="mean latency",
+)
 
 
 def quote(value: str) -> str:
@@ -97,60 +120,65 @@ class Selector:
         return "{" + ", ".join((*base, *self.extra)) + "}"
 
 
-def requests(selector: Selector, window: str, by: str) -> str:
+def selector(namespace: str, deployment: str) -> Selector:
+    """The series of one deployment's Models (`deployment`: the model's directory)."""
+    return Selector(namespace, deployment)
+
+
+def requests(selector: SeriesSelector, window: str, by: str) -> str:
     """Requests per second."""
     return f"sum by ({by}) (rate({COUNT}{selector}[{window}]))"
 
 
-def errors(selector: Selector, window: str, by: str) -> str:
+def errors(selector: SeriesSelector, window: str, by: str) -> str:
     """Server errors per second; 0 (not absent) when there is traffic but no error."""
     failing = requests(selector.where(f"code=~{SERVER_ERRORS}"), window, by)
     return f"({failing} or {requests(selector, window, by)} * 0)"
 
 
-def error_ratio(selector: Selector, window: str, by: str) -> str:
+def error_ratio(selector: SeriesSelector, window: str, by: str) -> str:
     """Share of requests answered with a server error (0..1)."""
     return f"{errors(selector, window, by)} / {requests(selector, window, by)}"
 
 
-def quantile(q: float, selector: Selector, window: str, by: str) -> str:
+def quantile(q: float, selector: SeriesSelector, window: str, by: str) -> str:
     """The mean latency in seconds: Seldon Core 2 has no per-model histogram, so `q` is not used."""
     spent = f"sum by ({by}) (rate({LATENCY_SUM}{selector}[{window}]))"
     return f"{spent} / {requests(selector, window, by)}"
 
 
-def traffic_share(selector: Selector, window: str, by: str) -> str:
+def traffic_share(selector: SeriesSelector, window: str, by: str) -> str:
     """Each group's share of all requests of the deployment (0..1; a mirror counts on top)."""
     return f"{requests(selector, window, by)} / scalar(sum(rate({COUNT}{selector}[{window}])))"
 
 
-def no_traffic(selector: Selector, window: str) -> str:
+def no_traffic(selector: SeriesSelector, window: str) -> str:
     """One series when the deployment served no request in `window` (or never did)."""
     return (
         f"sum by ({PER_DEPLOYMENT}) (increase({COUNT}{selector}[{window}])) == 0 or absent({COUNT}{selector})"
     )
 
 
-def canary_error_ratio_excess(selector: Selector, window: str) -> str:
+def canary_error_ratio_excess(selector: SeriesSelector, window: str) -> str:
     """How much the canary's error ratio exceeds the serving Model's (per canary Model)."""
     canary = error_ratio(selector.predictor(CANARY), window, PER_PREDICTOR)
     stable = error_ratio(selector.serving(), window, PER_DEPLOYMENT)
     return f"({canary}) - on ({PER_DEPLOYMENT}) group_left () ({stable})"
 
 
-def canary_slower(selector: Selector, window: str, ratio: float) -> str:
+def canary_slower(selector: SeriesSelector, window: str, ratio: float) -> str:
     """The canary's mean latency where it exceeds `ratio` times the serving Model's."""
     canary = quantile(0.95, selector.predictor(CANARY), window, PER_PREDICTOR)
     stable = quantile(0.95, selector.serving(), window, PER_DEPLOYMENT)
     return f"{canary} > on ({PER_DEPLOYMENT}) group_left {stable} * {number(ratio)}"
 
 
-def versions_seen(selector: Selector, window: str) -> str:
+def versions_seen(selector: SeriesSelector, window: str) -> str:
     """One series per Model and Seldon model version that served requests within `window`."""
     return f"max by ({PER_PREDICTOR}) (last_over_time({COUNT}{selector}[{window}])) * 0 + 1"
 
 
-def new_versions(selector: Selector, window: str) -> str:
+def new_versions(selector: SeriesSelector, window: str) -> str:
     """A series where a Model version starts serving (for a dashboard annotation)."""
     now = f"count by ({PER_PREDICTOR}) ({COUNT}{selector})"
     before = f"count by ({PER_PREDICTOR}) ({COUNT}{selector} offset {window})"
