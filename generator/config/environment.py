@@ -67,7 +67,9 @@ class EnvironmentConfig(Strict):
     """One environment: where it deploys, which alias it follows, and how."""
 
     target: str = Field(
-        default="seldon-v1", description="The serving stack: seldon-v1 (default) or kserve.", min_length=1
+        default="seldon-v1",
+        description="The serving stack: seldon-v1 (default), kserve or seldon-v2.",
+        min_length=1,
     )
     namespace: str = Field(pattern=DNS_LABEL)
     alias: str | None = Field(None, min_length=1, max_length=255)

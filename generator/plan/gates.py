@@ -121,7 +121,7 @@ def _non_finite(gates: OnlineGates, readings: list[tuple[str, Reading]]) -> tupl
             if not finite(value):
                 return FAIL, (
                     f"Prometheus gave {number(value)} as the {who} {what} (not a finite number); "
-                    "check the predictor's executor metrics"
+                    "check the model server's metrics for that predictor"
                 )
     return None
 
