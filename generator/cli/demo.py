@@ -95,6 +95,18 @@ def demo(directory: Path, source_environments: Path, target: str | None, **optio
     _sync_and_show(settings)
     log = gitrepo.open_worktree(str(worktree), settings.cache_dir).git.log("--stat", "--format=%n%h %s")
     click.echo(f"\nGit history of {worktree} (remote: {directory / 'remote.git'}):{log}")
+    click.echo(_next_steps(worktree, tracking_uri))
+
+
+def _next_steps(worktree: Path, tracking_uri: str) -> str:
+    """The next three commands to try, on the registry and repository the demo made."""
+    where = f"--repo {worktree} --tracking-uri {tracking_uri}"
+    return (
+        "\nNext, try (with `source scripts/env.sh`, or .venv/bin/model-gitops):\n"
+        f"  model-gitops status {where}\n"
+        f"  model-gitops plan {where} --diff\n"
+        f"  model-gitops serve-check {where} fraud-detector --python 3.11 --mlserver 1.7.1\n"
+    )
 
 
 def _make_repositories(directory: Path, environments: Path, serving: str | None) -> Path:
