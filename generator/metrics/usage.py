@@ -78,7 +78,7 @@ def read_usage(
 def queries(group: list[UsageRequest], window_seconds: int, resolution_seconds: int) -> dict[str, str]:
     """The PromQL of one group (same namespace, container and request counter)."""
     first = group[0]
-    window, step = f"{window_seconds}s", f"{resolution_seconds}s"
+    window, step = duration(window_seconds), duration(resolution_seconds)
     workloads = "|".join(sorted({regex_literal(r.workload) for r in group}))
     pods = f'namespace="{first.namespace}", container="{first.container}", pod=~"({workloads}){POD_SUFFIX}"'
     by_workload = f'"{WORKLOAD}", "$1", "pod", "(.+){POD_SUFFIX}"'
@@ -124,6 +124,12 @@ def _read_group(
 def regex_literal(text: str) -> str:
     """`text` matched literally by a PromQL regex (escapes doubled: PromQL strings unescape once)."""
     return "".join(f"\\\\{c}" if c in REGEX_SPECIAL else c for c in text)
+
+
+def duration(seconds: int) -> str:
+    """Seconds in the largest PromQL unit that divides them: `7d`, `5m`, `90s`."""
+    unit, size = next((u, s) for u, s in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)) if seconds % s == 0)
+    return f"{seconds // size}{unit}"
 
 
 def _finite(value: float | None) -> float | None:

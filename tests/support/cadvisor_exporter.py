@@ -117,7 +117,9 @@ class CadvisorExporter:
 
 def _labels(namespace: str, pod: str, container: str) -> str:
     cgroup = f"/kubepods/burstable/pod-{pod}" + (f"/{container}" if container else "")
-    image = "" if not container else ("registry.k8s.io/pause:3.9" if container == "POD" else f"img/{container}")
+    image = (
+        "" if not container else ("registry.k8s.io/pause:3.9" if container == "POD" else f"img/{container}")
+    )
     return (
         f'container="{container}",id="{cgroup}",image="{image}",name="{container}",'
         f'namespace="{namespace}",pod="{pod}"'
