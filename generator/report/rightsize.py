@@ -32,6 +32,8 @@ def title(proposals: list[Proposal]) -> str:
     """`right-size(prod): fraud-detector`, or `right-size: 3 models in prod, staging`."""
     changed = [p for p in proposals if p.changed]
     environments = sorted({p.environment for p in changed})
+    if not changed:
+        return "right-size: no change"
     if len(changed) == 1:
         return f"right-size({changed[0].environment}): {changed[0].model}"
     if len(environments) == 1:
