@@ -15,7 +15,7 @@ import traceback
 import click
 
 from generator import __version__
-from generator.cli import commands, demo, health, progress, rollout, servecheck, webhook
+from generator.cli import commands, demo, health, progress, rightsize, rollout, servecheck, webhook
 from generator.cli.wiring import Wiring
 from generator.errors import ModelGitopsError, redact
 from generator.printable import printable
@@ -42,6 +42,7 @@ for command in [
     *commands.COMMANDS,
     demo.demo,
     health.health,
+    rightsize.right_size_command,
     rollout.release_hold,
     servecheck.serve_check,
     webhook.webhook,

@@ -1,4 +1,5 @@
-"""The only module that talks to Prometheus (its HTTP query API): online gate readings.
+"""The only module that talks to Prometheus (its HTTP query API): online gate readings, and the
+instant queries of `metrics.usage` (`query_vector`).
 
 What to ask is the serving target's: each `ReadingRequest` names its target, and the caller passes
 every target's gate queries (`TargetQueries`: its PromQL vocabulary, `generator.targets.base.
@@ -116,6 +117,14 @@ def _read_group(
 
 def _vector(url: str, query: str, at: str, timeout: float, labels: tuple[str, ...]) -> dict[Key, float]:
     return parse_vector(_get(url, query, at, timeout), redact(url), labels)
+
+
+def query_vector(
+    url: str, query: str, at: str, by: tuple[str, ...], timeout: float = TIMEOUT
+) -> dict[Key, float]:
+    """One instant query at `at` (Unix seconds), its samples by the values of the labels `by`;
+    `MetricsError` when Prometheus fails in any way."""
+    return _vector(url.rstrip("/"), query, at, timeout, by)
 
 
 def parse_vector(body: dict[str, Any], shown: str, by: tuple[str, ...]) -> dict[Key, float]:

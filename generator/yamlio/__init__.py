@@ -1,4 +1,5 @@
-"""The one place that configures ruamel.yaml: byte-stable dumping and safe loading.
+"""The one place that configures ruamel.yaml: byte-stable dumping and safe loading (and, in
+`edit`, round-trip edits of files people wrote: `set_values`).
 
 Same documents in, same bytes out: block style, two-space indents, no line folding, keys in the
 order the renderer built them, multi-line strings as literal blocks, a trailing newline. A string
@@ -26,6 +27,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from ruamel.yaml.tag import Tag
 
 from generator.yamlio import fast, plain
+from generator.yamlio.edit import set_values
 
 try:  # libyaml's parser, through PyYAML; values are still resolved and built by ruamel
     from yaml import nodes as _libyaml_nodes
@@ -240,4 +242,13 @@ class _Builder:
         return value
 
 
-__all__ = ["YAMLError", "dump", "dump_all", "dump_with_ruamel", "load", "load_all", "load_with_ruamel"]
+__all__ = [
+    "YAMLError",
+    "dump",
+    "dump_all",
+    "dump_with_ruamel",
+    "load",
+    "load_all",
+    "load_with_ruamel",
+    "set_values",
+]

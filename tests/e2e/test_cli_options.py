@@ -67,6 +67,16 @@ INTERNAL = {"delivery.backoff_seconds", "delivery.backoff_cap_seconds"}  # no op
 OWN = {  # each command's own parameters (not Settings): read by its function directly
     "plan": {"--diff", "--detailed-exitcode", "--check", "--format"},
     "release-hold": set(),
+    "right-size": {
+        "--window",
+        "--resolution",
+        "--target-utilization",
+        "--headroom",
+        "--min-change",
+        "--max-cpu",
+        "--write",
+        "--pull-request",
+    },
 }
 
 

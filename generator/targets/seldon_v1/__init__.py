@@ -12,11 +12,12 @@ from typing import Any
 
 from generator.config import SeldonSettings
 from generator.config.base import DNS_LABEL
-from generator.model import Document
+from generator.model import Deployed, Document
 from generator.model.runtime import RuntimeProfile
+from generator.model.usage import UsageRequest
 from generator.plan.planner import Target
 from generator.targets.base import ReadBack, recorded
-from generator.targets.seldon_v1 import admission, health, promql
+from generator.targets.seldon_v1 import admission, health, promql, usage
 from generator.targets.seldon_v1.render import API_VERSION, GRAPH_NODE, seldon_deployment
 from generator.targets.seldon_v1.runtimes import runtime_for
 
@@ -74,6 +75,10 @@ class SeldonV1:
 
     def required_flavor(self, settings: SeldonSettings) -> str | None:
         return REQUIRED_FLAVOR.get(settings.implementation)
+
+    def usage_request(self, environment: str, model: str, namespace: str, deployed: Deployed) -> UsageRequest:
+        """What `right-size` reads for a deployed model (optional: targets without it are refused)."""
+        return usage.usage_request(environment, model, namespace, deployed)
 
 
 def serving_predictor(document: Mapping[str, Any], version: str) -> str:
