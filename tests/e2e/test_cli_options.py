@@ -214,7 +214,7 @@ def test_options_are_in_groups_and_help_lists_the_ones_described() -> None:
     for command in ("plan", "render", "sync"):
         assert "--now" in shown_options(command)
     assert "--now" not in shown_options("status")
-    assert shown_options("demo") == {"--dir", "--environments", "--cache-dir"} | {
+    assert shown_options("demo") == {"--dir", "--environments", "--target", "--cache-dir"} | {
         "--kubectl",
         "--kubeconform",
         "--promtool",
