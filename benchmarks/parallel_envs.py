@@ -52,6 +52,7 @@ from tests.support.servers import mlflow_server
 RESULTS = ROOT / "benchmarks" / "results"
 CHANGE = re.compile(r"^(deploy|update|remove)\((?P<env>[a-z0-9-]+)\): (?P<model>\S+)", re.MULTILINE)
 SEQUENTIAL, ONE_AT_A_TIME, CONCURRENT = "sequential", "one at a time", "concurrent"
+SHOWN_PHASES = ("artifacts", "validate", "write+git", "write-back")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,7 +226,8 @@ def warm_schema_cache(cache: Path) -> None:
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per scenario: the median wall time, and per sync its median wall time and most tries."""
+    """Per scenario its median wall time and most requests; per sync its median wall time and
+    phases, the tries of every run and its peak RSS."""
     summary: dict[str, Any] = {}
     for scenario in (SEQUENTIAL, ONE_AT_A_TIME, CONCURRENT):
         present = [run[scenario] for run in runs if scenario in run]
@@ -238,50 +240,61 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
         summary[scenario] = {
             "wall_s": round(statistics.median(r["wall_s"] for r in present), 2),
             "requests": max(r["requests"] for r in present),
-            "syncs": {
-                env: {
-                    "wall_s": round(statistics.median(s["wall_s"] for s in records), 2),
-                    "attempts": max(s["attempts"] for s in records),
-                    "max_rss_mb": round(max(s["max_rss_mb"] for s in records)),
-                }
-                for env, records in syncs.items()
-            },
+            "syncs": {env: _sync_medians(records) for env, records in syncs.items()},
         }
     return summary
 
 
+def _sync_medians(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "wall_s": round(statistics.median(s["wall_s"] for s in records), 2),
+        "phases": {
+            phase: round(statistics.median(s["phases"].get(phase, 0.0) for s in records), 2)
+            for phase in SHOWN_PHASES
+        },
+        "attempts": [s["attempts"] for s in records],
+        "max_rss_mb": round(max(s["max_rss_mb"] for s in records)),
+    }
+
+
 def describe(n: int, index: int, record: dict[str, Any]) -> str:
+    """One run's numbers and what was verified, as printed lines."""
     lines = [f"   N={n} run {index + 1} (load average before {record['load average before']}):"]
     for scenario in (SEQUENTIAL, ONE_AT_A_TIME, CONCURRENT):
         if scenario not in record:
             continue
         result = record[scenario]
-        syncs = ", ".join(
-            f"{s['environment']} {s['wall_s']:.1f}s/{_tries(s['attempts'])}" for s in result["syncs"]
-        )
-        lines.append(
-            f"     {scenario:14} wall {result['wall_s']:6.1f}s  {result['requests']:6} requests  {syncs}"
-        )
+        lines.append(f"     {scenario}: wall {result['wall_s']:.1f}s, {result['requests']} MLflow requests")
+        for one in result["syncs"]:
+            phases = ", ".join(f"{p} {one['phases'].get(p, 0.0):.1f}s" for p in SHOWN_PHASES)
+            lines.append(
+                f"       {one['environment']:8} {one['wall_s']:6.1f}s  {_tries(one['attempts']):8} ({phases})"
+            )
         if "verified" in result:
-            lines.append(f"     {'':14} verified: {result['verified']}")
+            lines.append(f"       verified: {result['verified']}")
     return "\n".join(lines)
 
 
 def table(results: dict[int, dict[str, Any]]) -> str:
     """Medians over the runs as a Markdown table."""
+    phases = " | ".join(f"{p} (s)" for p in SHOWN_PHASES)
     rows = [
-        "| N | scenario | sync | wall (s) | push tries | peak RSS (MB) |",
-        "| ---: | --- | --- | ---: | ---: | ---: |",
+        f"| N | scenario | sync | wall (s) | push tries (each run) | {phases} | peak RSS (MB) |",
+        "| ---: | --- | --- | ---: | ---: | " + "---: | " * len(SHOWN_PHASES) + "---: |",
     ]
     for n, size in sorted(results.items()):
         for scenario, summary in size["median"].items():
             for env, one in summary["syncs"].items():
+                command = f"`sync {'' if env == 'all' else f'-e {env} '}--push`"
+                timings = " | ".join(f"{one['phases'][p]:.1f}" for p in SHOWN_PHASES)
+                tries = ", ".join(map(str, one["attempts"]))
                 rows.append(
-                    f"| {n} | {scenario} | `sync {'' if env == 'all' else f'-e {env} '}--push` | "
-                    f"{one['wall_s']:.1f} | {one['attempts']} | {one['max_rss_mb']} |"
+                    f"| {n} | {scenario} | {command} | {one['wall_s']:.1f} | {tries} | {timings} | "
+                    f"{one['max_rss_mb']} |"
                 )
             if len(summary["syncs"]) > 1:
-                rows.append(f"| {n} | {scenario} | all three (wall) | {summary['wall_s']:.1f} | | |")
+                blank = " |" * len(SHOWN_PHASES)
+                rows.append(f"| {n} | {scenario} | all three (wall) | {summary['wall_s']:.1f} | |{blank} |")
     return "\n".join(rows)
 
 
