@@ -10,7 +10,7 @@ import statistics
 import subprocess
 from typing import Any
 
-PHASES = ["state", "registry", "plan+render", "artifacts", "validate", "write+git"]
+PHASES = ["state", "registry", "plan+render", "artifacts", "validate", "write+git", "write-back"]
 FULL, NAIVE, NOOP, MOVED = "full", "naive full", "no-op", "one alias moved"
 
 

@@ -90,7 +90,7 @@ class Bench:
         args += ["--tracking-uri", self.proxy.url, "--cache-dir", str(self.cache), "--out", str(out)]
         self.proxy.take()
         begin = time.perf_counter()
-        completed = _run_bounded(args, self._environment(), self.timeout)
+        completed = run_bounded(args, self.environment(), self.timeout)
         wall = time.perf_counter() - begin
         requests = self.proxy.take()
         result = json.loads(out.read_text()) if out.is_file() else {}
@@ -107,7 +107,8 @@ class Bench:
         )
         return result
 
-    def _environment(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
+        """A sync process's environment: the counting shims on PATH, this checkout, a Git identity."""
         environment = dict(os.environ)
         environment["PATH"] = f"{self.workdir / 'shims'}{os.pathsep}{environment['PATH']}"
         environment["PYTHONPATH"] = str(ROOT)
@@ -184,7 +185,7 @@ def _tool_calls(log: Path) -> dict[str, int]:
     return dict(sorted(calls.items()))
 
 
-def _run_bounded(
+def run_bounded(
     args: list[str], environment: dict[str, str], timeout: float
 ) -> subprocess.CompletedProcess[str]:
     """Run a child in its own process group; on timeout kill the whole group."""

@@ -5,6 +5,7 @@
 # Usage: scripts/bench.sh [--sizes 100,1000,3000] [--runs 3] [--naive-runs N] [--keep] ...
 #        (scripts/bench.sh --help lists every option; default: --sizes 1000 --runs 3)
 #        scripts/bench.sh webhook [--models 100] [--changes 20]: time-to-deploy through MLflow webhooks
+#        scripts/bench.sh parallel-envs [--sizes 100,1000] [--runs 1]: per-environment syncs in parallel
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
@@ -12,5 +13,9 @@ source scripts/env.sh
 if [ "${1:-}" = "webhook" ]; then  # time-to-deploy through MLflow webhooks (issue 8)
   shift
   exec python -m benchmarks.webhook_latency "$@"
+fi
+if [ "${1:-}" = "parallel-envs" ]; then  # three `sync -e ENV --push` at once vs one full sync (issue 15)
+  shift
+  exec python -m benchmarks.parallel_envs "$@"
 fi
 exec python -m benchmarks.bench "$@"

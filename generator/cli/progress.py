@@ -25,6 +25,7 @@ LABELS = {
     "artifacts": "checking model artifacts",
     "validate": "validating manifests",
     "write+git": "committing and pushing",
+    "write-back": "tagging model versions in MLflow",
     "examples": "creating example model versions",
 }
 

@@ -118,7 +118,8 @@ def deliver(
     warnings += [w for outcome in pulls for w in outcome.warnings]
     tagged = 0
     if settings.push and options.write_back:
-        tagged, failed = write_back(settings, computed, str(repo.head.commit.hexsha), pulls, run.provider)
+        with timing.phase("write-back"):
+            tagged, failed = write_back(settings, computed, str(repo.head.commit.hexsha), pulls, run.provider)
         warnings += failed
     pushed = settings.push and (commit is not None or run.earlier > 0)
     return Delivery(computed, commit, pushed, message, attempts, pulls, tagged, warnings, run.earlier)

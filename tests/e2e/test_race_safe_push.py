@@ -105,6 +105,67 @@ def test_racing_syncs_land_every_change_once(registry: TestRegistry, tmp_path: P
         assert states and set(states.values()) == {"deployed"}, states
 
 
+def test_one_sync_per_environment_started_together_lands_every_change_once(
+    registry: TestRegistry, tmp_path: Path
+) -> None:
+    """sync.yml's matrix: `sync -e dev --push`, `-e staging`, `-e prod` at once, one clone each."""
+    prefix = registry.unique("matrix")
+    models = [f"{prefix}-one", f"{prefix}-two", f"{prefix}-three"]
+    aliases = {"dev": "dev", "staging": "staging", "prod": "champion"}
+    for model in models:
+        registry.create(model, 3, {"dev": 3, "staging": 2, "champion": 1})
+    (tmp_path / "matrix").mkdir()
+    gitops = make_gitops_repo(tmp_path / "matrix")
+    for env, alias in aliases.items():
+        gitops.write_environment(env, environment(alias, prefix))
+    before = git(gitops.remote, "rev-parse", "main").strip()
+
+    processes = {}
+    for env in aliases:
+        worktree = clone(gitops, tmp_path / f"job-{env}")
+        args = [*sync_args(registry, tmp_path / f"cache-{env}"), "-e", env]
+        processes[env] = subprocess.Popen(
+            [sys.executable, "-m", "generator", *args],
+            cwd=worktree,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    outputs = {env: process.communicate(timeout=600) for env, process in processes.items()}
+    for env, process in processes.items():
+        assert process.returncode == 0, f"{env}: {outputs[env]}"
+    tries = {env: re.findall(r"re-planned.* on try (\d+)", out) for env, (out, _) in outputs.items()}
+    print(f"\nthree per-environment syncs at once; re-planned after a rejected push: {tries}")
+
+    commits = git(gitops.remote, "rev-list", f"{before}..main").split()
+    messages = [git(gitops.remote, "log", "-1", "--format=%B", commit) for commit in commits]
+    per_commit = [{(m["env"], m["model"]) for m in CHANGE.finditer(text)} for text in messages]
+    assert sorted({env for env, _ in changes} for changes in per_commit) == [{"dev"}, {"prod"}, {"staging"}]
+    landed = sorted(change for changes in per_commit for change in changes)
+    assert landed == sorted((env, model) for env in aliases for model in models), "each change exactly once"
+    assert git(gitops.remote, "merge-base", "--is-ancestor", before, "main") == ""
+    assert not git(gitops.remote, "rev-list", "--min-parents=2", "main").strip(), "history stays linear"
+
+    (tmp_path / "sequential").mkdir()
+    sequential = make_gitops_repo(tmp_path / "sequential")
+    for env, alias in aliases.items():
+        sequential.write_environment(env, environment(alias, prefix))
+    full = invoke([*sync_args(registry, tmp_path / "cache-full"), "--no-write-back"], cwd=sequential.worktree)
+    assert full.code == 0, full.err
+    for env in aliases:
+        tree = f"main:rendered/{env}"
+        assert git(gitops.remote, "rev-parse", tree) == git(sequential.remote, "rev-parse", tree), env
+    assert not [f for f in gitops.remote_files() if f.startswith("rendered/argocd/")], (
+        "-e leaves argocd/ alone"
+    )
+
+    for model in models:
+        for env, version in (("dev", "3"), ("staging", "2"), ("prod", "1")):
+            tags = registry.client.get_model_version(model, version).tags
+            assert tags.get(f"model-gitops.{env}.state") == "deployed", (model, env, tags)
+
+
 def test_human_commit_between_fetch_and_push_is_preserved(
     gitops: GitopsRepo, registry: TestRegistry, cache_dir: Path, tmp_path: Path
 ) -> None:
