@@ -141,7 +141,8 @@ def test_one_sync_per_environment_started_together_lands_every_change_once(
     commits = git(gitops.remote, "rev-list", f"{before}..main").split()
     messages = [git(gitops.remote, "log", "-1", "--format=%B", commit) for commit in commits]
     per_commit = [{(m["env"], m["model"]) for m in CHANGE.finditer(text)} for text in messages]
-    assert sorted({env for env, _ in changes} for changes in per_commit) == [{"dev"}, {"prod"}, {"staging"}]
+    environments = sorted(tuple(sorted({env for env, _ in changes})) for changes in per_commit)
+    assert environments == [("dev",), ("prod",), ("staging",)]  # one commit per environment
     landed = sorted(change for changes in per_commit for change in changes)
     assert landed == sorted((env, model) for env in aliases for model in models), "each change exactly once"
     assert git(gitops.remote, "merge-base", "--is-ancestor", before, "main") == ""
