@@ -9,8 +9,9 @@ Seldon Core 2 schedules each `Model` onto a `Server` whose capabilities cover th
 What the `seldon:` block says that Seldon Core 2 has no place for is refused at load, naming the
 key (`seldon_v2_problems`): another prepackaged server than MLflow's, a service account (the
 Server's pods run with one, not the Model), a CPU (likewise) and the `seldon` protocol (Seldon
-Core 2 serves the Open Inference Protocol, v2, only). So is a PodMonitor per model, on by
-default (`monitoring.podmonitor`): Seldon Core 2's metrics are per Model on the Server pods that
+Core 2 serves the Open Inference Protocol, v2, only). So is a PodMonitor per model asked for with
+`monitoring.podmonitor.enabled: true` (by default none is rendered for seldon-v2): Seldon Core 2's
+metrics are per Model on the Server pods that
 every Model shares, scraped once by Seldon's own `agent` PodMonitor, so a PodMonitor per model
 would scrape them again and count each series twice. The alert rules and the dashboard query those
 metrics (`generator.targets.seldon_v2.promql`).
@@ -52,7 +53,9 @@ def seldon_v2_problems(
 
 
 def _monitoring_problems(monitoring: MonitoringSettings) -> list[str]:
-    if not monitoring.podmonitor.enabled:
+    """A PodMonitor asked for in the file (the default one is simply not rendered for seldon-v2)."""
+    asked = "enabled" in monitoring.podmonitor.model_fields_set and monitoring.podmonitor.enabled
+    if not asked:
         return []
     return [
         "monitoring.podmonitor.enabled: Seldon Core 2's model metrics come from the Server pods every "

@@ -398,13 +398,17 @@ def test_what_a_seldon_core_2_model_cannot_carry_is_refused_naming_the_key(
     assert "prod.yaml" in message and expected in message
 
 
-def test_a_podmonitor_per_model_is_refused_rules_and_dashboard_are_not() -> None:
-    message = error_of("target: seldon-v2\nnamespace: models\nalias: champion\n")
+def test_a_podmonitor_per_model_asked_for_is_refused_rules_and_dashboard_are_not() -> None:
+    asked = (
+        "target: seldon-v2\nnamespace: models\nalias: champion\nmonitoring: {podmonitor: {enabled: true}}\n"
+    )
+    message = error_of(asked)
     assert "monitoring.podmonitor.enabled: Seldon Core 2's model metrics come from the Server pods" in message
     assert "set monitoring.podmonitor.enabled to false" in message
     assert "monitoring.rules" not in message and "monitoring.dashboard" not in message
-    config = environment("target: seldon-v2\nnamespace: models\nalias: champion\n" + PODMONITOR_OFF)
-    assert config.monitoring.rules.enabled and config.monitoring.dashboard.enabled
+    for text in ("", PODMONITOR_OFF):  # the default renders none for seldon-v2: a minimal file loads
+        config = environment("target: seldon-v2\nnamespace: models\nalias: champion\n" + text)
+        assert config.monitoring.rules.enabled and config.monitoring.dashboard.enabled
 
 
 def test_a_seldon_v1_environment_may_still_set_all_of_it() -> None:
