@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import yamlio
 from generator.registry import examples
 
 ENVIRONMENTS = {"dev": "dev", "staging": "staging", "prod": "champion"}
@@ -28,13 +29,9 @@ ENVIRONMENTS = {"dev": "dev", "staging": "staging", "prod": "champion"}
 
 def runtime_block() -> str:
     """`seldon.runtime` loading the seeded MLflow 3 models (this Python, the pins they record)."""
-    import sys
-
-    pairs = (pin.split("==", 1) for pin in examples.training_requirements())
-    pins = "".join(f"      {name}: '{version}'\n" for name, version in pairs)
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    image = "ghcr.io/acme/mlserver-mlflow:1.7.1"
-    return f"seldon:\n  runtime:\n    image: {image}\n    python: '{python}'\n    packages:\n{pins}"
+    return yamlio.dump(
+        {"seldon": {"runtime": examples.example_runtime("ghcr.io/acme/mlserver-mlflow:1.7.1")}}
+    )
 
 
 BASE_MODEL = "bench-base"

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from generator import gitrepo, targets, timing
+from generator import gitrepo, targets, timing, yamlio
 from generator.app import job
 from generator.cli.options import CACHE, VALIDATION, build_settings, with_options
 from generator.registry import examples
@@ -32,20 +32,12 @@ NO_PODMONITOR = "monitoring: {podmonitor: {enabled: false}}\n"  # the serving st
 def builtin_environments(target: str) -> dict[str, str]:
     """dev, staging and prod for `target`, served by a runtime matching this Python's example
     models (`seldon.runtime`), used when no environment files are given or for `--target`."""
-    packages = ", ".join(
-        f"{pin.split('==')[0]}: '{pin.split('==')[1]}'" for pin in examples.training_requirements()
-    )
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    image = f"ghcr.io/acme/mlserver-mlflow:1.7.1-py{python.replace('.', '')}"
-    runtime = (
-        f"  runtime: {{image: {image}, python: '{python}', mlserver: 1.7.1, packages: {{{packages}}}}}\n"
-    )
+    image = f"ghcr.io/acme/mlserver-mlflow:1.7.1-py{sys.version_info.major}{sys.version_info.minor}"
+    seldon = yamlio.dump({"seldon": {"protocol": "v2", "runtime": examples.example_runtime(image)}})
     head = f"target: {target}\n" if target != targets.DEFAULT else ""
     tail = NO_PODMONITOR if targets.get(target).metrics.SCRAPE is None else ""
     return {
-        name: f"{head}namespace: models-{name}\nalias: {alias}\nseldon:\n  protocol: v2\n{runtime}"
-        + REWRITES
-        + tail
+        name: f"{head}namespace: models-{name}\nalias: {alias}\n{seldon}" + REWRITES + tail
         for name, alias in ALIASES.items()
     }
 

@@ -11,8 +11,10 @@ import contextlib
 import importlib.util
 import io
 import logging
+import sys
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator import timing
 from generator.errors import RegistryError
@@ -83,6 +85,14 @@ def _seed(mlflow, tracking_uri: str, models: list[ExampleModel], artifact_locati
                 )
         for alias, version in model.aliases.items():
             client.set_registered_model_alias(model.name, alias, str(version))
+
+
+def example_runtime(image: str) -> dict[str, Any]:
+    """The `seldon.runtime` that loads the example models: this Python, the pins they record,
+    MLServer 1.7.1 (the demo's environments, the tests' and the benchmarks')."""
+    packages = dict(pin.split("==", 1) for pin in training_requirements())
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return {"image": image, "python": python, "mlserver": "1.7.1", "packages": packages}
 
 
 def training_requirements() -> list[str]:

@@ -8,22 +8,19 @@ repository serving MLflow 3 models must; `runtime=False` keeps Seldon's default 
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator import yamlio
-from generator.registry.examples import training_requirements
+from generator.registry.examples import example_runtime
 
 TEST_IMAGE = "ghcr.io/model-gitops-tests/mlserver-mlflow:1.7.1"
 
 
 def test_runtime() -> dict[str, Any]:
     """The runtime that serves what this test environment logs."""
-    packages = dict(pin.split("==", 1) for pin in training_requirements())
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return {"image": TEST_IMAGE, "python": python, "mlserver": "1.7.1", "packages": packages}
+    return example_runtime(TEST_IMAGE)
 
 
 def with_runtime(text: str) -> str:
