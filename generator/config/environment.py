@@ -195,7 +195,7 @@ class EnvironmentConfig(Strict):
         override = self.overrides.get(model)
         if override is None:
             return self.seldon
-        changes = override.model_dump(exclude_none=True, by_alias=True, exclude={"strategy"})
+        changes = override.model_dump(exclude_none=True, by_alias=True, exclude={"strategy", "alerts"})
         return SeldonSettings.model_validate({**self.seldon.model_dump(), **changes})
 
 

@@ -61,8 +61,19 @@ class PodMonitorSettings(Strict):
     interval: Duration | None = None
 
 
+class AlertThresholds(Strict):
+    """One model's own alert thresholds (`overrides.<model>.alerts`); unset ones inherit the
+    environment's, null switches that alert off for the model."""
+
+    error_ratio: float | None = Field(default=None, gt=0, le=1)
+    latency_p95_seconds: float | None = Field(default=None, gt=0)
+    no_traffic_for: Duration | None = None
+    canary_error_ratio_margin: float | None = Field(default=None, ge=0, le=1)
+    canary_latency_ratio: float | None = Field(default=None, gt=0)
+
+
 class RuleSettings(Strict):
-    """The PrometheusRule of each model; a threshold set to null switches that alert off."""
+    """The alert rules; a threshold set to null switches that alert off."""
 
     enabled: bool = True
     window: Duration = "5m"
@@ -75,6 +86,10 @@ class RuleSettings(Strict):
     canary_latency_ratio: float | None = Field(default=1.5, gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def with_thresholds(self, own: AlertThresholds) -> RuleSettings:
+        """These rules with a model's own thresholds (the keys its override sets)."""
+        return self.model_copy(update={key: getattr(own, key) for key in own.model_fields_set})
 
 
 class DashboardSettings(Strict):
@@ -98,8 +113,13 @@ class DashboardSettings(Strict):
 
 
 class MonitoringSettings(Strict):
-    """Everything observability-related one environment generates per model."""
+    """Everything observability-related one environment generates.
 
+    `layout: environment` (the default where the target allows it) makes one PodMonitor, one
+    PrometheusRule and one dashboard for the whole environment; `layout: model` one of each per
+    model (the only layout of Seldon Core 2, whose series name models, not deployments)."""
+
+    layout: Literal["environment", "model"] | None = None
     labels: dict[str, LabelValue] = {}
     podmonitor: PodMonitorSettings = PodMonitorSettings()
     rules: RuleSettings = RuleSettings()

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from generator.config.base import DNS_LABEL, SECRET_NAME, Quantity, Strict
+from generator.config.monitoring import AlertThresholds
 from generator.config.runtime import RuntimeSettings
 from generator.config.servers import default_image, protocols_with_image
 from generator.config.strategy import Strategy
@@ -101,6 +102,7 @@ class ModelOverride(Strict):
     runtime: RuntimeSettings | None = None  # replaces the environment's runtime as a whole
     autoscaling: Autoscaling | None = None  # replaces the environment's autoscaling as a whole
     strategy: Strategy | None = None  # replaces only the keys it names (see config.strategy)
+    alerts: AlertThresholds | None = None  # the model's own alert thresholds (the keys it names)
 
 
 def check_override_images(seldon: SeldonSettings, overrides: dict[str, ModelOverride]) -> None:

@@ -53,16 +53,25 @@ def seldon_v2_problems(
 
 
 def _monitoring_problems(monitoring: MonitoringSettings) -> list[str]:
-    """A PodMonitor asked for in the file (the default one is simply not rendered for seldon-v2)."""
+    """The environment layout, or a PodMonitor asked for in the file (the default one is simply
+    not rendered for seldon-v2)."""
+    found = []
+    if monitoring.layout == "environment":
+        found.append(
+            "monitoring.layout: Seldon Core 2's series name Models (a canary is a Model of its own), "
+            "not deployments, so one rule group cannot tell the models of an environment apart; "
+            "remove the key (seldon-v2 monitors each model: layout model)"
+        )
     asked = "enabled" in monitoring.podmonitor.model_fields_set and monitoring.podmonitor.enabled
     if not asked:
-        return []
+        return found
     return [
+        *found,
         "monitoring.podmonitor.enabled: Seldon Core 2's model metrics come from the Server pods every "
         "Model shares, which Seldon's agent PodMonitor (prometheus/monitors/agent-podmonitor.yaml) "
         "scrapes once; a PodMonitor per model would scrape them again and count every request twice. "
         "Install Seldon's PodMonitor and set monitoring.podmonitor.enabled to false (the rules and "
-        "dashboard read its series)"
+        "dashboard read its series)",
     ]
 
 

@@ -1,8 +1,9 @@
 """Turn a `Plan` into documents, keyed by their path under `rendered/`. Pure: no I/O.
 
-Each environment gets `<env>/<model>/seldondeployment.yaml` per deployed model, the model's
-monitoring documents next to it (PodMonitor, PrometheusRule, dashboard; see `observability`) and an
-`<env>/kustomization.yaml` listing every resource, sorted. Given a `GitSource`, `argocd/` gets the
+Each environment gets `<env>/<model>/seldondeployment.yaml` per deployed model, its monitoring
+documents (PodMonitor, PrometheusRule, dashboard: one of each for the environment, or one per
+model in its directory; see `observability`) and an `<env>/kustomization.yaml` listing every
+resource, sorted. Given a `GitSource`, `argocd/` gets the
 Argo CD AppProject and Applications. Models kept from an earlier run
 (rejected this time) are listed but not re-rendered: their files stay as Git has them.
 """
@@ -15,7 +16,12 @@ from generator.model.layout import KUSTOMIZATION_FILE
 from generator.plan.planner import EnvironmentPlan, Plan
 from generator.render.argocd import GitSource, render_argocd
 from generator.render.kustomize import kustomization
-from generator.render.observability import monitoring_documents, monitoring_files
+from generator.render.observability import (
+    environment_monitoring_documents,
+    environment_monitoring_files,
+    model_monitoring_files,
+    monitoring_documents,
+)
 
 
 def render(plan: Plan, argocd: GitSource | None = None) -> dict[str, Document]:
@@ -34,19 +40,25 @@ def render_environment(env_plan: EnvironmentPlan) -> dict[str, Document]:
     for target in env_plan.targets:
         documents[f"{env_plan.name}/{target.directory}/{serving.file_name}"] = serving.render(target)
     documents.update(_monitoring(env_plan))
-    files = [serving.file_name, *monitoring_files(env_plan.config)]
+    files = [serving.file_name, *model_monitoring_files(env_plan.config)]
     resources = [f"{directory}/{name}" for directory in env_plan.directories for name in files]
+    resources += environment_monitoring_files(env_plan.config)
     documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(env_plan.config.namespace, resources)
     return documents
 
 
 def _monitoring(env_plan: EnvironmentPlan) -> dict[str, Document]:
-    """Monitoring documents of every model, kept ones included (they depend on config, not version)."""
+    """Monitoring documents of the environment and of every model, kept ones included (they
+    depend on config and names, not versions)."""
+    name, config = env_plan.name, env_plan.config
     models = [(t.model, t.directory) for t in env_plan.targets] + [
         (k.model, k.directory) for k in env_plan.kept
     ]
-    documents: dict[str, Document] = {}
+    documents = {
+        f"{name}/{file}": document
+        for file, document in environment_monitoring_documents(name, config, models).items()
+    }
     for model, directory in models:
-        for name, document in monitoring_documents(env_plan.name, env_plan.config, model, directory).items():
-            documents[f"{env_plan.name}/{directory}/{name}"] = document
+        for file, document in monitoring_documents(name, config, model, directory).items():
+            documents[f"{name}/{directory}/{file}"] = document
     return documents

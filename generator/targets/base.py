@@ -10,7 +10,7 @@ holds the registry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -93,6 +93,47 @@ class Wording:
         return f"{self.predictor_label}, {self.version_label}"
 
 
+@dataclass(frozen=True)
+class EnvironmentWide:
+    """How a target's series are watched for a whole environment at once (`monitoring.layout:
+    environment`): one PodMonitor, one rule group and one dashboard per namespace.
+
+    `selector(namespace, excluded)` selects every deployment's series in the namespace but the
+    `excluded` ones (models with alert thresholds of their own); `deployment_label` is the series
+    label naming the deployment (rule groupings, alert texts, the dashboard's variable);
+    `series` a metric every deployment with traffic has (the dashboard's variables list its
+    labels). The environment's PodMonitor copies the pod label naming the deployment onto every
+    target as `up_label` (`up_source`: Prometheus's `__meta_kubernetes_pod_label_...` name), so
+    a deployment whose pods run but never served a request still has an `up` series to alert on.
+    """
+
+    selector: Callable[[str, tuple[str, ...]], SeriesSelector]
+    deployment_label: str
+    series: str
+    up_source: str
+    up_label: str
+
+
+REGEX_SPECIAL = frozenset(".+*?()|[]{}^$\\")
+
+
+def promql_string(value: str) -> str:
+    """A PromQL double-quoted string literal."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def regex_literal(text: str) -> str:
+    """`text` matched literally inside a regular expression (before PromQL string quoting)."""
+    return "".join(f"\\{c}" if c in REGEX_SPECIAL else c for c in text)
+
+
+def excluding(label: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """A matcher leaving out the series whose `label` is one of `names` (none when empty)."""
+    if not names:
+        return ()
+    return (f"{label}!~{promql_string('|'.join(regex_literal(n) for n in sorted(names)))}",)
+
+
 class SeriesSelector(Protocol):
     """The label matchers of one deployment's series (`str()`: PromQL's `{...}`), narrowed."""
 
@@ -127,6 +168,12 @@ class MetricsVocabulary(Protocol):
 
     @property
     def WORDING(self) -> Wording: ...
+
+    @property
+    def ENVIRONMENT(self) -> EnvironmentWide | None:
+        """How to watch a whole environment at once, or None when only one deployment at a time
+        can be told apart (then monitoring stays one set of files per model)."""
+        ...
 
     @property
     def PER_DEPLOYMENT(self) -> str:

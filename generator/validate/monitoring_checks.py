@@ -1,9 +1,10 @@
 """Validate the monitoring resources of a built environment: rules, PromQL and dashboards.
 
 - every PrometheusRule's groups go through `promtool check rules` (see `generator.validate.promtool`);
-- every PromQL expression (alert rules, queries inside alert templates, dashboard panels and
-  annotations) is parsed with `promql-parser`; Grafana's `$__rate_interval`-style macros are
-  replaced by a duration first, any other `$variable` is reported;
+- every PromQL expression (alert rules, queries inside alert templates, dashboard panels,
+  annotations and variables) is parsed with `promql-parser`; Grafana's `$__rate_interval`-style
+  macros are replaced by a duration first and the dashboard's own variables by a sample value,
+  any other `$variable` is reported;
 - every dashboard (sidecar ConfigMap or GrafanaDashboard) is loaded back with
   grafana-foundation-sdk and must encode to the same JSON.
 
@@ -34,8 +35,11 @@ GRAFANA_MACROS = {
     "__range_ms": "3600000",
     "__interval_ms": "60000",
 }
-_MACRO = re.compile(r"\$\{?(\w+)\}?")
+_MACRO = re.compile(r"\$\{?([A-Za-z_]\w*)\}?")  # not label_replace's $1
 _TEMPLATE_QUERY = re.compile(r"query\s+`([^`]*)`")
+_TEMPLATE_PRINTF = re.compile(r"printf\s+`([^`]*)`[^|}]*\|\s*query\b")  # the query takes a label
+_LABEL_VALUES = re.compile(r"^label_values\((.*),\s*[A-Za-z_][A-Za-z0-9_]*\)$", re.DOTALL)
+VARIABLE_SAMPLE = "x"  # what a dashboard's own variable stands for when its queries are parsed
 
 
 def monitoring_problems(env: str, documents: Iterable[Any], promtool_binary: str, workdir: Path) -> list[str]:
@@ -72,7 +76,9 @@ def rule_expression_problems(groups: list[Any]) -> list[str]:
             name = rule.get("alert") or rule.get("record") or "?"
             problems += [f"rule {name}: {p}" for p in [promql_problem(str(rule.get("expr", "")))] if p]
             for key, text in sorted((rule.get("annotations") or {}).items()):
-                for query in _TEMPLATE_QUERY.findall(str(text)):
+                queries = _TEMPLATE_QUERY.findall(str(text))
+                queries += [q.replace("%s", VARIABLE_SAMPLE) for q in _TEMPLATE_PRINTF.findall(str(text))]
+                for query in queries:
                     problem = promql_problem(query)
                     if problem:
                         problems.append(f"rule {name}, annotation {key}: {problem}")
@@ -100,11 +106,18 @@ def dashboard_problems(text: str) -> list[str]:
     if not isinstance(data, dict):
         return ["dashboard JSON is not an object"]
     problems = _round_trip(data)
+    variables = dashboard_variables(data)
     for where, expr in dashboard_expressions(data):
-        problem = promql_problem(expr)
+        problem = promql_problem(expr, variables)
         if problem:
             problems.append(f"dashboard {where}: {problem}")
     return problems
+
+
+def dashboard_variables(data: dict[str, Any]) -> frozenset[str]:
+    """The names of the dashboard's own template variables."""
+    found = (data.get("templating") or {}).get("list") or []
+    return frozenset(str(v["name"]) for v in found if isinstance(v, dict) and v.get("name"))
 
 
 def _round_trip(data: dict[str, Any]) -> list[str]:
@@ -144,6 +157,11 @@ def first_difference(left: Any, right: Any, path: str = "$") -> str | None:
 def dashboard_expressions(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(where, expr) of every Prometheus query in panels (rows included) and annotations."""
     found = []
+    for variable in (data.get("templating") or {}).get("list") or []:
+        query = variable.get("query") if isinstance(variable, dict) else None
+        if variable.get("type") == "query" and isinstance(query, str):
+            values = _LABEL_VALUES.match(query.strip())
+            found.append((f"variable {variable.get('name')!r}", values.group(1) if values else query))
     for annotation in (data.get("annotations") or {}).get("list") or []:
         if annotation.get("expr"):
             found.append((f"annotation {annotation.get('name')!r}", annotation["expr"]))
@@ -164,21 +182,28 @@ def _panels(panels: list[Any]) -> list[dict[str, Any]]:
     return flat
 
 
-def promql_problem(expr: str) -> str | None:
-    """Why `expr` is not valid PromQL (after Grafana macros are substituted), or None."""
+def promql_problem(expr: str, variables: frozenset[str] = frozenset()) -> str | None:
+    """Why `expr` is not valid PromQL (after Grafana macros and the dashboard's own `variables`
+    are substituted), or None."""
     if not expr.strip():
         return "empty PromQL expression"
-    unknown = sorted({m for m in _MACRO.findall(expr) if m not in GRAFANA_MACROS})
+    unknown = sorted({m for m in _MACRO.findall(expr) if m not in GRAFANA_MACROS and m not in variables})
     if unknown:
         return f"unknown variable(s) {', '.join('$' + u for u in unknown)} in {expr!r}"
     try:
-        promql_parser.parse(substitute_macros(expr))
+        promql_parser.parse(substitute_macros(expr, variables))
     except ValueError as exc:
         shown = expr if len(expr) <= 100 else expr[:97] + "..."
         return f"invalid PromQL ({exc}) in {shown}"
     return None
 
 
-def substitute_macros(expr: str) -> str:
-    """`expr` with Grafana's interval/range macros replaced by concrete values."""
-    return _MACRO.sub(lambda m: GRAFANA_MACROS.get(m.group(1), m.group(0)), expr)
+def substitute_macros(expr: str, variables: frozenset[str] = frozenset()) -> str:
+    """`expr` with Grafana's interval/range macros replaced by concrete values, and the
+    dashboard's own `variables` by a sample value."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return VARIABLE_SAMPLE if name in variables else GRAFANA_MACROS.get(name, match.group(0))
+
+    return _MACRO.sub(value, expr)

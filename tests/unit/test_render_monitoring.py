@@ -1,4 +1,5 @@
-"""Monitoring rendering: PodMonitor, PrometheusRule and dashboards (golden files), switches, stability."""
+"""Monitoring per model (`monitoring.layout: model`): PodMonitor, PrometheusRule and dashboards
+(golden files), switches, stability. The environment layout: test_render_monitoring_environment."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from generator.validate.monitoring_checks import dashboard_problems, dashboard_t
 from tests.support.golden import assert_golden
 from tests.support.snapshots import snapshot
 
-DEFAULTS = parse_environment("namespace: models-dev\nalias: dev\n", "dev.yaml")
+DEFAULTS = parse_environment("namespace: models-dev\nalias: dev\nmonitoring: {layout: model}\n", "dev.yaml")
 CONFIGURED = parse_environment(
     """
 namespace: models-prod
 alias: champion
 monitoring:
+  layout: model
   labels: {release: kube-prometheus-stack}
   podmonitor: {interval: 15s}
   rules:
@@ -114,7 +116,7 @@ def test_alerts_use_thresholds_and_name_model_version_environment_and_dashboard(
 
 def test_a_null_threshold_switches_that_alert_off() -> None:
     config = parse_environment(
-        "namespace: n\nalias: dev\nmonitoring:\n"
+        "namespace: n\nalias: dev\nmonitoring:\n  layout: model\n"
         "  rules: {no_traffic_for: null, canary_latency_ratio: null}\n",
         "dev.yaml",
     )
@@ -127,7 +129,8 @@ def test_a_null_threshold_switches_that_alert_off() -> None:
 @pytest.mark.parametrize("switched_off", ["podmonitor", "rules", "dashboard"])
 def test_each_kind_can_be_switched_off(switched_off: str) -> None:
     config = parse_environment(
-        f"namespace: n\nalias: dev\nmonitoring:\n  {switched_off}: {{enabled: false}}\n", "dev.yaml"
+        f"namespace: n\nalias: dev\nmonitoring:\n  layout: model\n  {switched_off}: {{enabled: false}}\n",
+        "dev.yaml",
     )
     rendered = documents(config)
     file = {"podmonitor": "podmonitor", "rules": "prometheusrule", "dashboard": "dashboard"}[switched_off]
@@ -209,6 +212,18 @@ def test_invalid_monitoring_config_is_rejected(monitoring: str) -> None:
         parse_environment(f"namespace: n\nalias: dev\nmonitoring:\n  {monitoring}\n", "dev.yaml")
 
 
+def test_a_model_layout_applies_the_models_own_thresholds() -> None:
+    config = parse_environment(
+        "namespace: models-dev\nalias: dev\nmonitoring: {layout: model}\n"
+        "overrides: {fraud-detector: {alerts: {error_ratio: 0.2, no_traffic_for: null}}}\n",
+        "dev.yaml",
+    )
+    rule = documents(config)["dev/fraud-detector/prometheusrule.yaml"]
+    alerts = {r["alert"]: r["expr"] for r in rule["spec"]["groups"][0]["rules"]}
+    assert alerts["ModelHighErrorRatio"].endswith("> 0.2")
+    assert "ModelNoTraffic" not in alerts and alerts["ModelHighLatencyP95"].endswith("> 1")
+
+
 def test_models_kept_from_an_earlier_run_keep_their_monitoring() -> None:
     """A model rejected this run keeps its last SeldonDeployment; its monitoring is still listed."""
     current = CurrentState(
@@ -233,7 +248,7 @@ def test_models_kept_from_an_earlier_run_keep_their_monitoring() -> None:
 CAPABILITIES = {name: target.strategies for name, target in TARGETS.items()}
 KSERVE = parse_environment(
     "target: kserve\nnamespace: models-prod\nalias: champion\n"
-    "monitoring: {labels: {release: kube-prometheus-stack}, podmonitor: {interval: 15s}}\n",
+    "monitoring: {layout: model, labels: {release: kube-prometheus-stack}, podmonitor: {interval: 15s}}\n",
     "prod.yaml",
     CAPABILITIES,
 )

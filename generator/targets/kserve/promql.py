@@ -35,13 +35,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.model.readings import ReadingRequest
-from generator.targets.base import ScrapeEndpoint, SeriesSelector, Wording
+from generator.targets.base import EnvironmentWide, ScrapeEndpoint, SeriesSelector, Wording, excluding
 from generator.targets.seldon_v1.promql import (
     CANARY,
     CANDIDATES,
+    DEPLOYMENT_LABEL,
     PER_DEPLOYMENT,
     PER_PREDICTOR,
     READING_LABELS,
+    deployment_matcher,
     histogram_gate_queries,
     number,
     quote,
@@ -73,6 +75,7 @@ WORDING = Wording(serving="KServe InferenceService", tag="kserve")
 __all__ = [
     "CANARY",
     "CANDIDATES",
+    "ENVIRONMENT",
     "PER_DEPLOYMENT",
     "PER_PREDICTOR",
     "READING_LABELS",
@@ -102,7 +105,7 @@ class Selector:
     """The label matchers of one InferenceService's inference requests, plus extra matchers."""
 
     namespace: str
-    deployment: str
+    deployment: str | None  # None: every InferenceService of the namespace
     extra: tuple[str, ...] = ()
 
     def where(self, *matchers: str) -> Selector:
@@ -116,13 +119,18 @@ class Selector:
         return self.where(f"predictor_name!~{quote(CANDIDATES)}")
 
     def __str__(self) -> str:
-        base = (f"namespace={quote(self.namespace)}", f"deployment_name={quote(self.deployment)}", INFERENCE)
+        base = (f"namespace={quote(self.namespace)}", *deployment_matcher(self.deployment), INFERENCE)
         return "{" + ", ".join((*base, *self.extra)) + "}"
 
 
 def selector(namespace: str, deployment: str) -> Selector:
     """The inference requests of one InferenceService."""
     return Selector(namespace, deployment)
+
+
+def all_deployments(namespace: str, excluded: tuple[str, ...]) -> Selector:
+    """Every InferenceService's inference requests in the namespace but the `excluded` ones'."""
+    return Selector(namespace, None, excluding(DEPLOYMENT_LABEL, excluded))
 
 
 def requests(selector: SeriesSelector, window: str, by: str) -> str:
@@ -187,3 +195,13 @@ def new_versions(selector: SeriesSelector, window: str) -> str:
 def reading_queries(group: list[ReadingRequest]) -> dict[str, str]:
     """The online gates' queries over inference calls, keyed as Seldon v1's (`READING_LABELS`)."""
     return histogram_gate_queries(group, METRIC, (GATE_ERRORS,), (INFERENCE,))
+
+
+# The PodMonitor already copies the InferenceService's name onto every series, `up` included.
+ENVIRONMENT: EnvironmentWide | None = EnvironmentWide(
+    selector=all_deployments,
+    deployment_label=DEPLOYMENT_LABEL,
+    series=COUNT,
+    up_source="__meta_kubernetes_pod_label_serving_kserve_io_inferenceservice",
+    up_label=DEPLOYMENT_LABEL,
+)

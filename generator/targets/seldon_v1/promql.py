@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from generator.model.readings import ReadingRequest
 from generator.plan.rollout_state import ROLES
-from generator.targets.base import ScrapeEndpoint, SeriesSelector, Wording
+from generator.targets.base import EnvironmentWide, ScrapeEndpoint, SeriesSelector, Wording, excluding
 
 METRIC = "seldon_api_executor_server_requests_seconds"
 COUNT = f"{METRIC}_count"
@@ -31,6 +31,7 @@ PER_PREDICTOR = "namespace, deployment_name, predictor_name, predictor_version"
 CANARY = "canary"
 CANDIDATES = "|".join(sorted({second for _, second in ROLES.values() if second}))
 SCRAPE: ScrapeEndpoint | None = ScrapeEndpoint("seldon-deployment-id", "metrics", "/prometheus")
+DEPLOYMENT_LABEL = "deployment_name"
 WORDING = Wording(serving="Seldon model", tag="seldon")
 # Online gates: one sample per deployment, predictor and version; an error is any code but 2xx
 # (and gRPC's OK).
@@ -49,7 +50,7 @@ class Selector:
     """The label matchers of one deployment's series, plus optional extra matchers."""
 
     namespace: str
-    deployment: str
+    deployment: str | None  # None: every deployment of the namespace
     extra: tuple[str, ...] = ()
 
     def where(self, *matchers: str) -> Selector:
@@ -63,13 +64,23 @@ class Selector:
         return self.where(f"predictor_name!~{quote(CANDIDATES)}")
 
     def __str__(self) -> str:
-        base = (f"namespace={quote(self.namespace)}", f"deployment_name={quote(self.deployment)}")
+        base = (f"namespace={quote(self.namespace)}", *deployment_matcher(self.deployment))
         return "{" + ", ".join((*base, *self.extra)) + "}"
 
 
 def selector(namespace: str, deployment: str) -> Selector:
     """The series of one SeldonDeployment."""
     return Selector(namespace, deployment)
+
+
+def deployment_matcher(deployment: str | None) -> tuple[str, ...]:
+    """The matcher of one deployment's series (none: every deployment)."""
+    return () if deployment is None else (f"deployment_name={quote(deployment)}",)
+
+
+def all_deployments(namespace: str, excluded: tuple[str, ...]) -> Selector:
+    """Every SeldonDeployment's series in the namespace but the `excluded` ones'."""
+    return Selector(namespace, None, excluding(DEPLOYMENT_LABEL, excluded))
 
 
 def requests(selector: SeriesSelector, window: str, by: str) -> str:
@@ -171,3 +182,14 @@ def histogram_gate_queries(
 def _gate_regex_literal(text: str) -> str:
     """`text` matched literally by a PromQL regex (escapes doubled: PromQL strings unescape once)."""
     return "".join(f"\\\\{c}" if c in REGEX_SPECIAL else c for c in text)
+
+
+# `up` of the environment's PodMonitor carries the pod's `seldon-deployment-id` (the
+# SeldonDeployment's name) as `seldon_deployment_id`, a label the executor's series do not have.
+ENVIRONMENT: EnvironmentWide | None = EnvironmentWide(
+    selector=all_deployments,
+    deployment_label=DEPLOYMENT_LABEL,
+    series=COUNT,
+    up_source="__meta_kubernetes_pod_label_seldon_deployment_id",
+    up_label="seldon_deployment_id",
+)

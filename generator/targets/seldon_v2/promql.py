@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from generator.model.readings import ReadingRequest
 from generator.plan.rollout_state import ROLES
-from generator.targets.base import ScrapeEndpoint, SeriesSelector, Wording
+from generator.targets.base import EnvironmentWide, ScrapeEndpoint, SeriesSelector, Wording
 
 COUNT = "seldon_model_infer_total"
 LATENCY_SUM = "seldon_model_infer_seconds_total"
@@ -57,6 +57,8 @@ CANDIDATE_ROLES = tuple(sorted({second for _, second in ROLES.values() if second
 CANDIDATES = "|".join(CANDIDATE_ROLES)
 REGEX_SPECIAL = set(".+*?()|[]{}^$\\")
 SCRAPE: ScrapeEndpoint | None = None  # Seldon's agent PodMonitor scrapes the Server pods
+# Series name Models (a canary is a Model of its own), not deployments: monitored per model only.
+ENVIRONMENT: EnvironmentWide | None = None
 WORDING = Wording(
     serving="Seldon Core 2 model",
     tag="seldon-v2",
