@@ -40,13 +40,15 @@ def rendered() -> dict[str, str]:
 
 def test_rendered_files_match_golden() -> None:
     files = rendered()
-    monitoring = ["dashboard.yaml", "podmonitor.yaml", "prometheusrule.yaml"]
+    monitoring = ["dashboard.yaml", "podmonitor.yaml", "prometheusrule.yaml", "kustomization.yaml"]
     models = ["dev/fraud-detector", "dev/price-forecaster-v2-8459ce0a", "prod/fraud-detector"]
-    expected = [f"{m}/{name}" for m in models for name in [*monitoring, "seldondeployment.yaml"]]
-    assert sorted(files) == sorted([*expected, "dev/kustomization.yaml", "prod/kustomization.yaml"])
+    expected = [f"{m}/seldondeployment.yaml" for m in models] + [
+        f"{env}/{name}" for env in ("dev", "prod") for name in monitoring
+    ]
+    assert sorted(files) == sorted(expected)
     for path, text in files.items():
         if path.rsplit("/", 1)[-1] in ("seldondeployment.yaml", "kustomization.yaml"):
-            assert_golden(f"render/{path}", text)  # monitoring: tests/unit/test_render_monitoring.py
+            assert_golden(f"render/{path}", text)  # monitoring: test_render_monitoring*.py
 
 
 def test_rendering_is_byte_stable() -> None:
