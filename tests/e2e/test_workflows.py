@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +47,22 @@ def test_actionlint_passes_on_every_workflow() -> None:
     print(f"\nactionlint: {len(files)} workflows clean ({shellcheck} shellcheck)")
 
 
-def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("right", "wrong"),
+    [
+        ("inputs.dry_run", "inputs.dryrun"),
+        ("needs.environments.outputs.environments", "needs.environment.outputs.environments"),
+        ("model-gitops-sync-${{ matrix.environment }}", "model-gitops-sync-${{ matrix.env }}"),
+    ],
+)
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path, right: str, wrong: str) -> None:
     broken = tmp_path / ".github" / "workflows" / "broken.yml"
     broken.parent.mkdir(parents=True)
-    text = (WORKFLOWS / "sync.yml").read_text().replace("inputs.dry_run", "inputs.dryrun")
-    broken.write_text(text)
-    assert actionlint(broken).returncode != 0
+    text = (WORKFLOWS / "sync.yml").read_text()
+    assert right in text
+    broken.write_text(text.replace(right, wrong))
+    found = actionlint(broken)
+    assert found.returncode != 0 and wrong in found.stdout  # it quotes the offending line
 
 
 def test_sync_workflow() -> None:
@@ -59,18 +72,111 @@ def test_sync_workflow() -> None:
     inputs = triggers["workflow_dispatch"]["inputs"]
     assert inputs["environment"]["type"] == "string" and inputs["dry_run"]["type"] == "boolean"
     assert "mlflow-registry-event" in triggers["repository_dispatch"]["types"]
-    assert sync["concurrency"]["group"] and sync["concurrency"]["cancel-in-progress"] is False
+    assert "concurrency" not in sync  # per job: runs of one environment queue, the others go on
     assert sync["permissions"] == {"contents": "write", "pull-requests": "write"}
-    actions = [step for step in steps(sync) if step.get("uses") == "./"]
-    assert [step["with"]["command"] for step in actions] == ["serve-check", "sync"]
-    serve_check, sync_step = actions
-    assert serve_check["with"]["args"] == "--gate" and serve_check["continue-on-error"] is True
-    assert sync_step["with"]["push"] == "true" and "inputs.dry_run" in sync_step["with"]["dry-run"]
+    assert list(sync["jobs"]) == ["environments", "sync", "full-sync"]
     run = (ROOT / "scripts" / "action" / "run.sh").read_text()
     assert 'model-gitops sync --push --summary "$summary"' in run
     assert "plan --format markdown" in run and 'tee -a "$summary"' in run
     install = (ROOT / "scripts" / "action" / "install.sh").read_text()
     assert 'go install "github.com/yannh/kubeconform/cmd/kubeconform@' in install
+
+
+def actions_of(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps of a job that run this repository's action (`uses: ./`)."""
+    return [step for step in job["steps"] if step.get("uses") == "./"]
+
+
+def test_sync_runs_one_job_per_environment_with_the_race_safe_push() -> None:
+    jobs = workflow("sync.yml")["jobs"]
+    matrix_job = jobs["sync"]
+    assert matrix_job["needs"] == "environments"
+    strategy = matrix_job["strategy"]
+    assert strategy["fail-fast"] is False
+    assert strategy["matrix"] == {"environment": "${{ fromJSON(needs.environments.outputs.environments) }}"}
+    assert matrix_job["concurrency"] == {
+        "group": "model-gitops-sync-${{ matrix.environment }}",
+        "cancel-in-progress": False,
+    }
+    serve_check, sync_step = actions_of(matrix_job)
+    assert serve_check["with"]["command"] == "serve-check" and sync_step["with"]["command"] == "sync"
+    assert serve_check["with"]["args"] == "--gate" and serve_check["continue-on-error"] is True
+    assert sync_step["with"]["push"] == "true" and "inputs.dry_run" in sync_step["with"]["dry-run"]
+    for step in (serve_check, sync_step):
+        assert step["with"]["environment"] == "${{ matrix.environment }}"  # run.sh: `--env ENV`
+
+
+def test_a_full_sync_after_the_environments_keeps_rendered_argocd_current() -> None:
+    jobs = workflow("sync.yml")["jobs"]
+    full = jobs["full-sync"]
+    assert full["needs"] == ["environments", "sync"]  # after every environment's job, only if all passed
+    condition = full["if"]
+    assert "needs.environments.outputs.full == 'true'" in condition and "!inputs.dry_run" in condition
+    assert not re.search(r"always\(\)|failure\(\)|cancelled\(\)", condition)
+    assert full["concurrency"] == {"group": "model-gitops-sync-full", "cancel-in-progress": False}
+    (sync_step,) = actions_of(full)
+    assert sync_step["with"]["command"] == "sync" and sync_step["with"]["push"] == "true"
+    assert "environment" not in sync_step["with"]  # no `-e`: this run writes rendered/argocd
+    assert "dry-run" not in sync_step["with"]
+    assert sync_step["env"] == actions_of(jobs["sync"])[1]["env"]
+    assert full["steps"][0]["with"] == jobs["sync"]["steps"][0]["with"]  # same checkout: history, token
+
+
+def discovery_step() -> dict[str, Any]:
+    job = workflow("sync.yml")["jobs"]["environments"]
+    assert job["permissions"] == {"contents": "read"}
+    assert job["outputs"] == {
+        "environments": "${{ steps.list.outputs.environments }}",
+        "full": "${{ steps.list.outputs.full }}",
+    }
+    (step,) = [step for step in job["steps"] if step.get("id") == "list"]
+    assert step["env"] == {"ONLY": "${{ inputs.environment || github.event.client_payload.environment }}"}
+    return step
+
+
+def discover(tmp_path: Path, cwd: Path, only: str = "") -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run the discovery step's script as the runner does (`python3 {0}`); its GITHUB_OUTPUT text."""
+    step = discovery_step()
+    assert step["shell"].split()[0] == "python3"
+    script = tmp_path / "discover.py"
+    script.write_text(step["run"])
+    output = tmp_path / "github_output"
+    output.write_text("")
+    env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), "ONLY": only}
+    done = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True)
+    return done, output.read_text()
+
+
+def test_the_matrix_is_every_environment_file(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "environments").mkdir(parents=True)
+    for name in ("dev.yaml", "qa.yml", "prod.yaml", "staging.yaml", "README.md"):
+        (repo / "environments" / name).write_text("namespace: x\n")
+    done, output = discover(tmp_path, repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert output == 'environments=["dev", "prod", "qa", "staging"]\nfull=true\n'
+    assert json.loads(output.splitlines()[0].split("=", 1)[1]) == ["dev", "prod", "qa", "staging"]
+    done, output = discover(tmp_path, ROOT)  # this repository's own environments
+    assert output == 'environments=["dev", "prod", "staging"]\nfull=true\n'
+
+
+def test_a_named_environment_is_the_whole_matrix(tmp_path: Path) -> None:
+    (tmp_path / "environments").mkdir()
+    for name in ("dev", "staging", "prod"):
+        (tmp_path / "environments" / f"{name}.yaml").write_text("namespace: x\n")
+    done, output = discover(tmp_path, tmp_path, only=" staging ")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert output == 'environments=["staging"]\nfull=false\n'  # no full sync after it
+    unknown, output = discover(tmp_path, tmp_path, only="../prod")
+    assert unknown.returncode == 1 and output == ""
+    assert "::error::no environments/../prod.yaml (environments: dev, prod, staging)" in unknown.stdout
+
+
+def test_no_environment_files_is_an_error_not_an_empty_matrix(tmp_path: Path) -> None:
+    (tmp_path / "environments").mkdir()
+    done, output = discover(tmp_path, tmp_path)
+    assert done.returncode == 1 and output == ""
+    assert "::error::no environments/*.yaml" in done.stdout
 
 
 def test_actions_are_pinned_by_commit() -> None:
