@@ -12,6 +12,8 @@ from generator.model import CurrentState
 from generator.plan.planner import Change, Plan
 from generator.plan.rollout_state import State
 from generator.printable import printable
+from generator.render.monitoring import DASHBOARD_FILE, PODMONITOR_FILE, RULES_FILE
+from generator.render.observability import layout
 from generator.report.runtime import runtime_line
 
 SYMBOLS = {"deploy": "+", "update": "~", "remove": "-", "reject": "!", "config": "~"}
@@ -20,10 +22,48 @@ SYMBOLS |= {"rollback": "!", "hold": "!", "wait": "="}  # rollouts (generator.pl
 # What a commit's subject names when it holds several changes: the first kind in this order.
 IMPORTANCE: tuple[str, ...] = ("rollback", "hold", "promote", "start", "restart", "advance", "abort")
 IMPORTANCE += ("release", "deploy", "update", "config", "remove")
+MONITORING_FILES = frozenset({DASHBOARD_FILE, PODMONITOR_FILE, RULES_FILE})
 
 
 def changed_directories(touched: list[str]) -> set[tuple[str, str]]:
-    return {(p.split("/")[0], p.split("/")[1]) for p in touched if p.count("/") >= 2}
+    """The (environment, model directory) pairs whose manifests changed, monitoring aside."""
+    return {_directory(p) for p in touched if p.count("/") >= 2 and not _is_monitoring(p)}
+
+
+def _directory(path: str) -> tuple[str, str]:
+    env, directory, _ = path.split("/", 2)
+    return env, directory
+
+
+def _is_monitoring(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] in MONITORING_FILES
+
+
+def monitoring_lines(plan: Plan, touched: list[str]) -> list[tuple[str, str]]:
+    """One line per environment whose monitoring files change on their own (settings, or a move
+    between the per-model and the per-environment layout): monitoring files of a model whose
+    manifests change as well belong to that model's change. (environment, line) pairs."""
+    models = changed_directories(touched)
+    lines = []
+    for env_name, env_plan in plan.environments.items():
+        mine = [p for p in touched if p.startswith(f"{env_name}/") and _is_monitoring(p)]
+        per_model = {_directory(p) for p in mine if p.count("/") == 2} - models
+        shared = [p for p in mine if p.count("/") == 1]
+        if per_model or shared:
+            line = _monitoring_line(env_name, layout(env_plan.config), len(per_model), bool(shared))
+            lines.append((env_name, line))
+    return lines
+
+
+def _monitoring_line(env_name: str, chosen: str, models: int, shared: bool) -> str:
+    if chosen == "environment" and models:
+        what = "one PodMonitor, PrometheusRule and dashboard for the environment, "
+        what += f"replacing those of {models} models"
+    elif chosen == "model" and shared:
+        what = "a PodMonitor, PrometheusRule and dashboard per model, replacing the environment's"
+    else:
+        what = "alert rules, dashboards or scrape settings"
+    return f"monitoring({env_name}): {what}"
 
 
 def all_changes(plan: Plan, touched: list[str]) -> list[Change]:
@@ -50,18 +90,20 @@ def describe(change: Change) -> str:
 
 def plan_text(plan: Plan, touched: list[str]) -> str:
     changes = all_changes(plan, touched)
+    monitoring = dict(monitoring_lines(plan, touched))
     lines = []
     for env_name in plan.environments:
         env_changes = [c for c in changes if c.environment == env_name]
         rejections = [c for c in plan.rejections if c.environment == env_name]
         waits = [c for c in plan.waits if c.environment == env_name]
-        if not env_changes and not rejections and not waits:
+        if not env_changes and not rejections and not waits and env_name not in monitoring:
             lines.append(f"{env_name}: no changes")
             continue
         lines.append(f"{env_name}:")
         serving = runtime_line(plan.environments[env_name].config, [c.model for c in [*env_changes, *waits]])
         lines += [f"  runtime: {printable(serving)}"] if serving else []
         lines += [f"  {SYMBOLS[c.kind]} {describe(c).split(': ', 1)[1]}" for c in [*env_changes, *waits]]
+        lines += [f"  ~ {monitoring[env_name].split(': ', 1)[1]}"] if env_name in monitoring else []
         lines += [f"  ! {printable(c.model)}: {printable(c.reason)}" for c in rejections]
     lines += [f"warning: {printable(warning)}" for warning in plan.warnings]
     return "\n".join(lines)
@@ -70,13 +112,14 @@ def plan_text(plan: Plan, touched: list[str]) -> str:
 def commit_message(plan: Plan, touched: list[str]) -> str:
     """The subject names the most important change (see IMPORTANCE); the body lists them all."""
     changes = all_changes(plan, touched)
-    body = [describe(c) for c in changes] or ["re-render manifests"]
+    monitoring = monitoring_lines(plan, touched)
+    body = [describe(c) for c in changes] + [line for _, line in monitoring] or ["re-render manifests"]
     if len(body) == 1:
         return body[0] + "\n"
-    environments = sorted({c.environment for c in changes})
-    first = min(changes, key=_importance)
-    more = len(changes) - 1
-    subject = f"{describe(first)} (+{more} more change{'s' * (more > 1)} in {', '.join(environments)})"
+    environments = sorted({c.environment for c in changes} | {env for env, _ in monitoring})
+    first = describe(min(changes, key=_importance)) if changes else monitoring[0][1]
+    more = len(body) - 1
+    subject = f"{first} (+{more} more change{'s' * (more > 1)} in {', '.join(environments)})"
     return subject + "\n\n" + "\n".join(body) + "\n"
 
 

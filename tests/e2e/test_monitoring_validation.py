@@ -76,23 +76,23 @@ def test_everything_generated_passes_kubeconform_strict_and_promtool(cache_dir: 
 
 def test_each_kind_is_really_checked(cache_dir: Path) -> None:
     documents = rendered()
-    documents["dev/fraud-detector/podmonitor.yaml"]["spec"]["podMetricsEndpoints"][0]["portt"] = "x"
-    documents["prod/fraud-detector/dashboard.yaml"]["spec"]["jsonn"] = "{}"
-    documents["dev/fraud-detector/dashboard.yaml"]["data"] = {"dev-fraud-detector.json": "{"}
+    documents["dev/podmonitor.yaml"]["spec"]["podMetricsEndpoints"][0]["portt"] = "x"
+    documents["prod/dashboard.yaml"]["spec"]["jsonn"] = "{}"
+    documents["dev/dashboard.yaml"]["data"] = {"model-gitops-dev.json": "{"}
     documents["argocd/application-prod.yaml"]["spec"]["syncPolicy"]["automatic"] = {}
     documents["argocd/appproject.yaml"]["spec"]["destinations"][0]["cluster"] = "x"
     documents["argocd/argocd-cm-patch.yaml"]["data"] = {"key": 1}
-    rule = documents["prod/fraud-detector/prometheusrule.yaml"]["spec"]["groups"][0]["rules"][1]
+    rule = documents["prod/prometheusrule.yaml"]["spec"]["groups"][0]["rules"][1]
     rule["annotations"]["summary"] += " {{ $labels"
     problems = validate_tree(as_files(documents), ["dev", "prod"], settings(cache_dir))
     expected = [
-        "dev/fraud-detector (PodMonitor): ",
-        "prod/fraud-detector-dashboard (GrafanaDashboard): ",
-        "dev/fraud-detector-dashboard (ConfigMap): dashboard is not valid JSON",
+        "dev/model-gitops-dev (PodMonitor): ",
+        "prod/model-gitops-prod-dashboard (GrafanaDashboard): ",
+        "dev/model-gitops-dev-dashboard (ConfigMap): dashboard is not valid JSON",
         "argocd/model-gitops-prod (Application): ",
         "argocd/model-gitops (AppProject): ",
         "argocd-cm-patch/argocd-cm (ConfigMap): ",
-        "prod/fraud-detector (PrometheusRule): promtool: ",
+        "prod/model-gitops-prod (PrometheusRule): promtool: ",
     ]
     for prefix in expected:
         assert [p for p in problems if p.startswith(prefix)], (prefix, problems)
@@ -201,8 +201,9 @@ def test_sync_writes_monitoring_and_argocd_for_origin(
     assert first.code == 0, first.err
     files = gitops.remote_files()
     for env in ("dev", "prod"):
-        for name in ("podmonitor", "prometheusrule", "dashboard", "seldondeployment"):
-            assert f"rendered/{env}/{prefix}-model/{name}.yaml" in files
+        assert f"rendered/{env}/{prefix}-model/seldondeployment.yaml" in files
+        for name in ("podmonitor", "prometheusrule", "dashboard"):
+            assert f"rendered/{env}/{name}.yaml" in files
         application = yamlio.load(gitops.remote_show(f"rendered/argocd/application-{env}.yaml"))
         assert application["spec"]["source"]["repoURL"] == str(gitops.remote)
         assert application["spec"]["source"]["path"] == f"rendered/{env}"

@@ -149,3 +149,43 @@ def test_tokens_never_reach_files_commits_or_output(
         git(gitops.remote, "log", "-p", "--all") + result.out + result.err + failing.out + failing.err
     )
     assert token not in everything
+
+
+def test_moving_monitoring_to_one_set_per_environment_is_one_commit_and_no_mass_delete(
+    registry: TestRegistry, gitops: GitopsRepo, cache_dir: Path
+) -> None:
+    """Switching `monitoring.layout` from model to environment removes 3 files per model and adds
+    3: one commit that says so, not refused by the mass-delete guard, which still refuses a real
+    mass removal afterwards."""
+    prefix = registry.unique("migrate")
+    for index in range(4):
+        registry.create(f"{prefix}-{index}", 1, {"dev": 1})
+    per_model = environment("dev", "models-dev", prefix, "monitoring: {layout: model}\n")
+    gitops.write_environment("dev", per_model)
+    assert sync(gitops, registry, cache_dir).code == 0
+    monitoring = ("dashboard.yaml", "podmonitor.yaml", "prometheusrule.yaml")
+    before = [f for f in gitops.remote_files() if f.endswith(monitoring)]
+    assert len(before) == 12 and all(f.count("/") == 3 for f in before)
+    commits = len(gitops.remote_log())
+
+    gitops.write_environment("dev", environment("dev", "models-dev", prefix))
+    migrated = sync(gitops, registry, cache_dir)
+    assert migrated.code == 0, migrated.err
+    after = [f for f in gitops.remote_files() if f.endswith(monitoring)]
+    assert after == [f"rendered/dev/{name}" for name in monitoring]
+    log = gitops.remote_log()
+    assert len(log) == commits + 2  # the environment file's commit, then the sync's
+    assert log[0] == (
+        "monitoring(dev): one PodMonitor, PrometheusRule and dashboard for the environment, "
+        "replacing those of 4 models"
+    )
+    body = git(gitops.remote, "log", "-1", "--format=%b", "main")
+    assert "update(dev)" not in body  # no model's own manifests changed
+    assert len([f for f in gitops.remote_files() if f.endswith("seldondeployment.yaml")]) == 4
+
+    for index in range(3):
+        registry.delete_alias(f"{prefix}-{index}", "dev")
+    refused = sync(gitops, registry, cache_dir)
+    assert refused.code == 1
+    assert refused.err.strip().startswith("error: dev: refusing to remove 3 of 4 deployments")
+    assert gitops.remote_log() == log
