@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from generator.config.loader import parse_environment
 from generator.model import CurrentState, Deployed
-from generator.plan.planner import Change, EnvironmentPlan, Plan
+from generator.plan.planner import Change, EnvironmentPlan, Plan, plan
 from generator.report.plain import commit_message, plan_text, status_table
 from tests.support.rollouts import Runs, healthy, readings, with_metrics
 from tests.support.snapshots import snapshot
@@ -94,3 +94,36 @@ def test_registry_text_is_printed_escaped() -> None:
     change = Change("prod", forged, "reject", reason="bad\rreason")
     text = plan_text(_plan(change), [])
     assert "! fraud\\nERROR all models deleted\\u202e: bad\\rreason" in text
+
+
+def monitoring_plan(layout: str) -> Plan:
+    config = parse_environment(f"namespace: n\nalias: dev\nmonitoring: {{layout: {layout}}}\n", "dev.yaml")
+    deployed = {m: Deployed(m, "1", m) for m in ("a", "b")}
+    return plan(
+        {"dev": config}, snapshot({"a": {"dev": 1}, "b": {"dev": 1}}), CurrentState({"dev": deployed})
+    )
+
+
+MOVED_TO_ENVIRONMENT = [f"dev/{m}/{f}" for m in ("a", "b") for f in ("podmonitor.yaml", "dashboard.yaml")]
+MOVED_TO_ENVIRONMENT += ["dev/podmonitor.yaml", "dev/dashboard.yaml", "dev/kustomization.yaml"]
+
+
+def test_a_move_to_the_environment_layout_is_one_line_not_a_settings_change_per_model() -> None:
+    message = commit_message(monitoring_plan("environment"), MOVED_TO_ENVIRONMENT)
+    assert message == (
+        "monitoring(dev): one PodMonitor, PrometheusRule and dashboard for the environment, "
+        "replacing those of 2 models\n"
+    )
+    assert plan_text(monitoring_plan("environment"), MOVED_TO_ENVIRONMENT) == (
+        "dev:\n  ~ one PodMonitor, PrometheusRule and dashboard for the environment, "
+        "replacing those of 2 models"
+    )
+
+
+def test_monitoring_lines_say_what_changed_and_model_changes_keep_their_own_files() -> None:
+    back = commit_message(monitoring_plan("model"), MOVED_TO_ENVIRONMENT)
+    assert back.startswith("monitoring(dev): a PodMonitor, PrometheusRule and dashboard per model")
+    settings = commit_message(monitoring_plan("environment"), ["dev/prometheusrule.yaml"])
+    assert settings == "monitoring(dev): alert rules, dashboards or scrape settings\n"
+    with_model = ["dev/a/seldondeployment.yaml", "dev/a/podmonitor.yaml"]
+    assert commit_message(monitoring_plan("model"), with_model) == "update(dev): a 1 (manifest settings)\n"
