@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
         "--monitoring",
         choices=["on", "off"],
         default="on",
-        help="per-model PodMonitor, PrometheusRule and dashboard (on, the default) or SeldonDeployments only",
+        help="monitoring at its defaults (on: one PodMonitor, PrometheusRule and dashboard per environment) "
+        "or SeldonDeployments only",
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before one sync is stopped")
     parser.add_argument("--workdir", help="where the temporary servers and clones live (default: $TMPDIR)")

@@ -42,7 +42,7 @@ def render_environment(env_plan: EnvironmentPlan) -> dict[str, Document]:
     documents.update(_monitoring(env_plan))
     files = [serving.file_name, *model_monitoring_files(env_plan.config)]
     resources = [f"{directory}/{name}" for directory in env_plan.directories for name in files]
-    resources += environment_monitoring_files(env_plan.config)
+    resources += environment_monitoring_files(env_plan.config) if env_plan.directories else []
     documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(env_plan.config.namespace, resources)
     return documents
 

@@ -98,10 +98,11 @@ def environment_monitoring_documents(
     environment: str, config: EnvironmentConfig, models: Iterable[tuple[str, str]]
 ) -> dict[str, Document]:
     """The environment's monitoring documents, by file name (`layout: environment`): `models`
-    are its (model, directory) pairs, kept ones included."""
+    are its (model, directory) pairs, kept ones included; none while it has no model."""
     files = environment_monitoring_files(config)
-    if not files:
-        return {}
+    models = list(models)
+    if not files or not models:
+        return {}  # nothing to watch yet
     metrics = _metrics(config)
     own = tuple(
         Subject(environment, config.namespace, model, directory, _own_settings(config, model), metrics)

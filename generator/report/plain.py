@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 from generator.model import CurrentState
-from generator.plan.planner import Change, Plan
+from generator.plan.planner import Change, EnvironmentPlan, Plan
 from generator.plan.rollout_state import State
 from generator.printable import printable
 from generator.render.monitoring import DASHBOARD_FILE, PODMONITOR_FILE, RULES_FILE
@@ -48,11 +48,20 @@ def monitoring_lines(plan: Plan, touched: list[str]) -> list[tuple[str, str]]:
     for env_name, env_plan in plan.environments.items():
         mine = [p for p in touched if p.startswith(f"{env_name}/") and _is_monitoring(p)]
         per_model = {_directory(p) for p in mine if p.count("/") == 2} - models
-        shared = [p for p in mine if p.count("/") == 1]
+        shared = [p for p in mine if p.count("/") == 1] if not _created_or_emptied(env_plan) else []
         if per_model or shared:
             line = _monitoring_line(env_name, layout(env_plan.config), len(per_model), bool(shared))
             lines.append((env_name, line))
     return lines
+
+
+def _created_or_emptied(env_plan: EnvironmentPlan) -> bool:
+    """Whether the environment gets its first models, or loses its last: its monitoring files
+    come and go with them, part of those changes."""
+    if not env_plan.targets and not env_plan.kept:
+        return True
+    deployed = {c.model for c in env_plan.changes if c.kind == "deploy"}
+    return not env_plan.kept and all(t.model in deployed for t in env_plan.targets)
 
 
 def _monitoring_line(env_name: str, chosen: str, models: int, shared: bool) -> str:

@@ -127,3 +127,10 @@ def test_monitoring_lines_say_what_changed_and_model_changes_keep_their_own_file
     assert settings == "monitoring(dev): alert rules, dashboards or scrape settings\n"
     with_model = ["dev/a/seldondeployment.yaml", "dev/a/podmonitor.yaml"]
     assert commit_message(monitoring_plan("model"), with_model) == "update(dev): a 1 (manifest settings)\n"
+
+
+def test_an_environments_first_models_bring_its_monitoring_without_a_line_of_its_own() -> None:
+    config = parse_environment("namespace: n\nalias: dev\n", "dev.yaml")
+    first = plan({"dev": config}, snapshot({"a": {"dev": 1}}), CurrentState())
+    touched = ["dev/a/seldondeployment.yaml", "dev/podmonitor.yaml", "dev/kustomization.yaml"]
+    assert commit_message(first, touched) == "deploy(dev): a 1\n"
