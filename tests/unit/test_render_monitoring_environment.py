@@ -185,3 +185,9 @@ def test_seldon_v2_keeps_one_set_per_model_and_refuses_the_environment_layout() 
 def test_an_unknown_layout_is_refused_naming_the_key(layout: str) -> None:
     with pytest.raises(ConfigError, match=r"dev\.yaml: monitoring\.layout"):
         parse_environment(f"namespace: n\nalias: dev\nmonitoring: {{layout: {layout}}}\n", "dev.yaml")
+
+
+def test_an_environment_without_models_gets_no_monitoring_yet() -> None:
+    rendered = documents(models=snapshot({"fraud-detector": {"other-alias": 1}}))
+    assert rendered["dev/kustomization.yaml"]["resources"] == []
+    assert not [path for path in rendered if path.endswith(FILES)]
