@@ -21,7 +21,7 @@ from generator.plan.planner import Plan
 from generator.plan.quarantine import attribute, quarantine
 from generator.plan.rollout_state import State
 from generator.registry.artifacts import read_model_facts
-from generator.render import render
+from generator.render import documents as rendered_documents
 from generator.render.argocd import GitSource
 from generator.targets.base import ServingTarget
 from generator.validate.runner import validate_tree
@@ -116,10 +116,9 @@ def _serving(deployed: Deployed | None) -> set[str]:
 
 def desired_tree(plan: Plan, current: CurrentState, argocd: GitSource | None = None) -> dict[str, bytes]:
     """Rendered documents as bytes, plus the untouched files of models kept from last time."""
-    documents = render(plan, argocd)  # each document is dropped once dumped: only the bytes stay
-    desired = {
-        path: _same(current.files.get(path), yamlio.dump(documents.pop(path)).encode())
-        for path in list(documents)
+    desired = {  # each document is dumped as it is rendered: only the bytes stay
+        path: _same(current.files.get(path), yamlio.dump(document).encode())
+        for path, document in rendered_documents(plan, argocd)
     }
     for env_name, env_plan in plan.environments.items():
         for kept in env_plan.kept:

@@ -10,6 +10,8 @@ Argo CD AppProject and Applications. Models kept from an earlier run
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from generator import targets
 from generator.model import Document
 from generator.model.layout import KUSTOMIZATION_FILE
@@ -26,39 +28,40 @@ from generator.render.observability import (
 
 def render(plan: Plan, argocd: GitSource | None = None) -> dict[str, Document]:
     """Every generated document of every planned environment (and Argo CD's), by relative path."""
-    documents: dict[str, Document] = {}
+    return dict(documents(plan, argocd))
+
+
+def documents(plan: Plan, argocd: GitSource | None = None) -> Iterator[tuple[str, Document]]:
+    """The same documents one at a time, so a caller can keep each as bytes and drop it: only a
+    few documents are ever held as Python objects, however many models there are."""
     for env_plan in plan.environments.values():
-        documents.update(render_environment(env_plan))
+        yield from render_environment(env_plan)
     if argocd is not None:
-        documents.update(render_argocd(plan, argocd))
-    return documents
+        yield from render_argocd(plan, argocd).items()
 
 
-def render_environment(env_plan: EnvironmentPlan) -> dict[str, Document]:
+def render_environment(env_plan: EnvironmentPlan) -> Iterator[tuple[str, Document]]:
+    """One environment's documents: each model's serving document, the monitoring, the
+    kustomization listing them."""
     serving = targets.get(env_plan.config.target)
-    documents: dict[str, Document] = {}
     for target in env_plan.targets:
-        documents[f"{env_plan.name}/{target.directory}/{serving.file_name}"] = serving.render(target)
-    documents.update(_monitoring(env_plan))
+        yield f"{env_plan.name}/{target.directory}/{serving.file_name}", serving.render(target)
+    yield from _monitoring(env_plan)
     files = [serving.file_name, *model_monitoring_files(env_plan.config)]
     resources = [f"{directory}/{name}" for directory in env_plan.directories for name in files]
     resources += environment_monitoring_files(env_plan.config) if env_plan.directories else []
-    documents[f"{env_plan.name}/{KUSTOMIZATION_FILE}"] = kustomization(env_plan.config.namespace, resources)
-    return documents
+    yield f"{env_plan.name}/{KUSTOMIZATION_FILE}", kustomization(env_plan.config.namespace, resources)
 
 
-def _monitoring(env_plan: EnvironmentPlan) -> dict[str, Document]:
+def _monitoring(env_plan: EnvironmentPlan) -> Iterator[tuple[str, Document]]:
     """Monitoring documents of the environment and of every model, kept ones included (they
     depend on config and names, not versions)."""
     name, config = env_plan.name, env_plan.config
     models = [(t.model, t.directory) for t in env_plan.targets] + [
         (k.model, k.directory) for k in env_plan.kept
     ]
-    documents = {
-        f"{name}/{file}": document
-        for file, document in environment_monitoring_documents(name, config, models).items()
-    }
+    for file, document in environment_monitoring_documents(name, config, models).items():
+        yield f"{name}/{file}", document
     for model, directory in models:
         for file, document in monitoring_documents(name, config, model, directory).items():
-            documents[f"{name}/{directory}/{file}"] = document
-    return documents
+            yield f"{name}/{directory}/{file}", document
