@@ -8,10 +8,9 @@ then starts `model-gitops webhook serve` on that repository (waiting for its cat
 registers the webhook with `model-gitops webhook register`. It then moves `<model>@champion`
 20 times, one model at a time, and measures from `set_registered_model_alias` returning to the
 commit deploying that version being on the remote (polling the bare repository), waiting for
-the receiver to go idle between changes. Then, the receiver stopped, one more alias move is synced
-by `model-gitops sync --push` in a process of its own with phase timing (`benchmarks.runner`):
-where a run's time goes. Prints p50/p95/max and writes JSON to benchmarks/results/. Every
-process it starts is stopped.
+the receiver to go idle between changes. The receiver (`benchmarks.timed_receiver`) logs each
+run's phases: where a run's time goes. Prints p50/p95/max and the median phases and writes JSON
+to benchmarks/results/. Every process it starts is stopped.
 
     python -m benchmarks.webhook_latency [--models 100] [--changes 20]   (or: bash scripts/bench.sh webhook)
 """
@@ -24,6 +23,7 @@ import math
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import report
+from benchmarks import report, timed_receiver
 from benchmarks.seed import Registry, runtime_block, seed
 from generator import yamlio
 from generator.plan.naming import resource_name
@@ -81,8 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         first_sync_s = time.perf_counter() - begin
         print(f"   first sync {first_sync_s:.1f}s; starting the receiver", flush=True)
         measured = _through_webhooks(args, registry, base, remote, secret, environment)
-        moved = registry.names[args.changes % len(registry.names)]
-        one_sync = _timed_sync(registry, clone, cache, moved, environment)
     finally:
         mlflow.stop()
         if not args.keep:
@@ -100,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "mean_run_s": round(durations, 3),
         "rejected": measured["rejected"],
-        "one_sync": one_sync,
+        "run_phases_s": measured["phases"],
+        "median_run_phases_s": median_phases(measured["phases"]),
         "target_p95_s": args.target_p95,
         "total_s": round(time.perf_counter() - started, 1),
         "load_average": {"before": load_before, "after": os.getloadavg()},
@@ -115,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         f"debounce {args.debounce}s:\n"
         f"  p50 {result['p50_s']:.2f}s   p95 {result['p95_s']:.2f}s   max {result['max_s']:.2f}s   "
         f"(target p95 <= {args.target_p95:g}s: {verdict})\n"
-        f"  {runs:.0f} runs, mean run {durations:.2f}s (sync incl. validation, push, write-back)\n"
-        f"  one more move synced in a process of its own: {_describe(one_sync)}\n"
+        f"  {runs:.0f} runs, mean run {durations:.2f}s incl. the catch-up run at start "
+        "(sync incl. validation, push, write-back)\n"
+        f"  median of the measured runs (s): {_describe(result['median_run_phases_s'])}\n"
         f"  samples: {' '.join(f'{s:.2f}' for s in samples)}\n"
         f"machine: {result['machine']}\n"
         f"load average (1, 5, 15 min) before {_loads(load_before)}, after {_loads(os.getloadavg())}\n"
@@ -142,7 +142,9 @@ def _through_webhooks(
     """Start the receiver on the clone, register the webhook, measure `--changes` alias moves."""
     clone, cache = base / "gitops", base / "cache"
     extra = ["--debounce", str(args.debounce)]
-    receiver = start_receiver(base / "receiver", clone, registry.url, cache, secret, *extra)
+    receiver = start_receiver(
+        base / "receiver", clone, registry.url, cache, secret, *extra, module="benchmarks.timed_receiver"
+    )
     try:
         _cli(["webhook", "register", "--tracking-uri", registry.url, "--url", receiver.url], environment)
         wait_for(
@@ -156,7 +158,9 @@ def _through_webhooks(
         rejected = receiver.total("model_gitops_webhook_events_rejected_total")
     finally:
         receiver.stop()
+    phases = timed_receiver.read_phases(receiver.log())[1:]  # the catch-up run first
     return {
+        "phases": phases,
         "samples": samples,
         "runs": runs,
         "mean_run_s": total / runs if runs else float("nan"),
@@ -164,42 +168,18 @@ def _through_webhooks(
     }
 
 
-def _timed_sync(
-    registry: Registry, clone: Path, cache: Path, name: str, environment: dict[str, str]
-) -> dict[str, Any]:
-    """Move `name@champion` and sync it with `sync --push` in a process of its own, phases timed."""
-    registry.client().set_registered_model_alias(name, "champion", str(VERSIONS))
-    out = clone.parent / "one-sync.json"
-    args = ["--repo", str(clone), "--tracking-uri", registry.url, "--cache-dir", str(cache), "--push"]
-    begin = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "benchmarks.runner", *args, "--out", str(out)],
-        env=environment,
-        cwd=ROOT,
-        capture_output=True,
-        timeout=1800,
-        check=False,
-    )
-    wall = time.perf_counter() - begin
-    result = json.loads(out.read_text()) if out.is_file() else {}
-    if result.get("code") != 0:
-        raise RuntimeError(f"the timed sync failed:\n{result.get('stderr', '(no result)')}")
-    return {
-        "model": name,
-        "wall_s": round(wall, 2),
-        "startup_s": round(result["startup_s"], 2),
-        "sync_s": round(result["sync_s"], 2),
-        "phases_s": {phase: round(seconds, 2) for phase, seconds in result["phases"].items()},
-    }
+def median_phases(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each phase's median over `runs` (a phase a run skipped counts as 0 s there)."""
+    names = sorted({name for run in runs for name in run})
+    return {name: round(statistics.median(run.get(name, 0.0) for run in runs), 3) for name in names}
 
 
 def _loads(averages: tuple[float, float, float]) -> str:
     return " ".join(f"{value:.2f}" for value in averages)
 
 
-def _describe(one_sync: dict[str, Any]) -> str:
-    phases = ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in one_sync["phases_s"].items())
-    return f"sync {one_sync['sync_s']:.2f}s (+ start-up {one_sync['startup_s']:.2f}s): {phases}"
+def _describe(phases: dict[str, float]) -> str:
+    return ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in phases.items())
 
 
 def _gitops(base: Path) -> tuple[Path, Path]:
