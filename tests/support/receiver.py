@@ -130,13 +130,15 @@ def start_receiver(
     *extra: str,
     env: dict[str, str] | None = None,
     port: int | None = None,
+    module: str = "generator",
 ) -> Receiver:
+    """`python -m generator webhook serve` (or another `module` taking the same arguments), ready."""
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     args = [
         sys.executable,
         "-m",
-        "generator",
+        module,
         "webhook",
         "serve",
         "--repo",
