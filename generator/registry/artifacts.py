@@ -40,12 +40,40 @@ def read_model_facts(tracking_uri: str, uris: set[str], workers: int = 16) -> di
 
 def _read(tracking_uri: str, uri: str) -> ModelFacts | str:
     with tempfile.TemporaryDirectory(prefix="model-gitops-mlmodel-") as directory:
-        return _facts(tracking_uri, uri.rstrip("/"), Path(directory))
+        return _facts(_Folder(tracking_uri, uri.rstrip("/"), Path(directory)))
 
 
-def _facts(tracking_uri: str, uri: str, directory: Path) -> ModelFacts | str:
+class _Folder:
+    """A version's artifact folder, read one named file at a time: one request per file.
+
+    MLflow's `download_artifacts` first lists a path to learn whether it is a directory (a
+    second request per file); the folder's artifact repository is resolved once (a `models:/`
+    or `runs:/` URI costs its lookup once) and asked for each file by name."""
+
+    def __init__(self, tracking_uri: str, uri: str, directory: Path) -> None:
+        self.tracking_uri, self.uri, self.directory = tracking_uri, uri, directory
+        self._repository: Any = None
+
+    def text(self, name: str) -> str:
+        local = self.directory / name
+        try:
+            self._resolved()._download_file(remote_file_path=name, local_path=str(local))
+        except (AttributeError, TypeError):  # an MLflow without the private call: list, then get
+            return _download(self.tracking_uri, f"{self.uri}/{name}", self.directory)
+        return local.read_text("utf-8")
+
+    def _resolved(self) -> Any:
+        if self._repository is None:
+            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+            self._repository = get_artifact_repository(artifact_uri=self.uri, tracking_uri=self.tracking_uri)
+        return self._repository
+
+
+def _facts(folder: _Folder) -> ModelFacts | str:
+    uri = folder.uri
     try:
-        text = _download(tracking_uri, f"{uri}/MLmodel", directory)
+        text = folder.text("MLmodel")
     except Exception as exc:  # noqa: BLE001 - any storage failure is this version's problem
         reason = shorten(" ".join(str(exc).split()), 160) or type(exc).__name__
         return f"cannot read the MLmodel file at {uri} ({reason}); check the artifacts exist"
@@ -57,12 +85,10 @@ def _facts(tracking_uri: str, uri: str, directory: Path) -> ModelFacts | str:
         return f"the MLmodel file at {uri} lists no flavors"
     pyfunc = flavors.get("python_function")
     python = str(pyfunc.get("python_version") or "") if isinstance(pyfunc, dict) else ""
-    requirements = _optional(tracking_uri, f"{uri}/requirements.txt", directory)
-    conda = _yaml(_optional(tracking_uri, f"{uri}/conda.yaml", directory)) if requirements is None else None
+    requirements = _optional(folder, "requirements.txt")
+    conda = _yaml(_optional(folder, "conda.yaml")) if requirements is None else None
     if not python:
-        python = str(
-            (_yaml(_optional(tracking_uri, f"{uri}/python_env.yaml", directory)) or {}).get("python") or ""
-        )
+        python = str((_yaml(_optional(folder, "python_env.yaml")) or {}).get("python") or "")
     return ModelFacts(
         flavors={str(k): dict(v) if isinstance(v, dict) else {} for k, v in flavors.items()},
         mlflow_version=str(document.get("mlflow_version") or ""),
@@ -120,10 +146,10 @@ def _yaml(text: str | None) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else {}
 
 
-def _optional(tracking_uri: str, uri: str, directory: Path) -> str | None:
+def _optional(folder: _Folder, name: str) -> str | None:
     """The file's text, or None when it is absent or unreadable (older models lack some)."""
     try:
-        return _download(tracking_uri, uri, directory)
+        return folder.text(name)
     except Exception:  # noqa: BLE001 - an optional file: its absence only skips rules
         return None
 
