@@ -5,16 +5,19 @@ Serves synthetic Seldon Core v1 executor metrics for N deployments on 127.0.0.1
 with namespace, deployment_name, predictor_name, predictor_version, service, method and code;
 predictor `default` everywhere, `canary` on a fraction; counters grow on every scrape), and runs
 a real Prometheus (Debian's `prometheus`) scraping it, with scrape and evaluation interval
-`--interval`. For each variant of `benchmarks.rule_variants` (and `none`, no rules: what scraping
-alone costs) Prometheus is started on the same data directory with that rule file, left to
-evaluate every group twice, then watched for `--window` seconds through its own `/metrics`:
+`--interval`. First it scrapes without rules for `--warmup` seconds, so that every range of the
+rules is full. Then, for each variant of `benchmarks.rule_variants` (and `none`, no rules: what
+scraping alone costs), Prometheus is started on the same data directory with that rule file, left
+to evaluate every group twice, and watched for `--window` seconds through its own `/metrics`:
 
 - groups and rules (`prometheus_rule_group_rules`);
 - the summed `prometheus_rule_group_last_duration_seconds` of all groups, read once per
   evaluation interval (median over those cycles), and the longest group's;
 - rule evaluation seconds per minute (`prometheus_rule_evaluation_duration_seconds_sum` delta);
-- the process's CPU seconds per minute (`process_cpu_seconds_total` delta), its RSS and Go heap;
-- missed iterations and failed evaluations (both should stay 0);
+- the process's CPU seconds per minute (`process_cpu_seconds_total` delta), its RSS and Go heap,
+  and the CPU less scraping alone's per evaluation of every group (the table's `rule CPU s/cycle`:
+  the comparable cost, as groups that fall behind miss iterations and then burn less per minute);
+- missed iterations (of those scheduled) and failed evaluations (both should stay 0);
 - the active alerts (name, deployment, predictor, version): `per-model`, `exclusion` and
   `group-left` must agree exactly; `per-environment` (no overrides) agrees on every other model.
 
@@ -431,7 +434,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--overrides", type=int, default=10, help="models with thresholds of their own")
     parser.add_argument("--canary-every", type=int, default=5, help="every k-th deployment has a canary")
     parser.add_argument("--interval", type=int, default=5, help="scrape and evaluation interval, seconds")
-    parser.add_argument("--window", type=float, default=60, help="seconds watched per variant")
+    parser.add_argument("--window", type=float, default=45, help="seconds watched per variant")
     parser.add_argument("--rounds", type=int, default=1, help="times each variant is measured (medians)")
     parser.add_argument(
         "--variants", default=",".join(VARIANTS), help=f"comma-separated: {', '.join(VARIANTS)}"
