@@ -5,13 +5,15 @@ namespace) holding `models`, some of which (`overrides`) have alert thresholds o
 
 - `per-model`: what the product renders today, one PrometheusRule (one group of five alerts) per
   model, each with the model's own thresholds, built by `generator.render.observability`;
-- `per-environment`: one group with the same five alerts over every deployment of the namespace,
-  grouped `by (namespace, deployment_name, predictor_name, predictor_version)`, no overrides;
-- `exclusion` (issue 15, option a): `per-environment` whose alerts leave the overridden models out
-  (`deployment_name!~"a|b|..."`), plus the five alerts of each overridden model on its own;
-- `group-left` (option b): thresholds as series: one recording rule per overridden model and
-  threshold (`vector(t)` labelled with namespace and deployment_name), and each threshold alert
-  compares with `> on (namespace, deployment_name) group_left () (override or default)`, the
+- `per-environment`: what the product renders with `monitoring.layout: environment`, one group
+  with the same five alerts over every deployment of the namespace, grouped `by (namespace,
+  deployment_name, predictor_name, predictor_version)`, no overrides;
+- `exclusion` (issue 15, option a, what the product renders with `overrides.<model>.alerts`): the
+  environment's group leaving the overridden models out (`deployment_name!~"a|b|..."`), plus a
+  group of five alerts for each overridden model on its own;
+- `group-left` (option b, built here only, for the comparison): thresholds as series: one
+  recording rule per overridden model and threshold (`vector(t)` labelled with namespace and
+  deployment_name), and each threshold alert compares with `> on (namespace, deployment_name) group_left () (override or default)`, the
   default being one series per deployment that has traffic.
 
 The expressions come from the target's PromQL vocabulary (`generator.targets.seldon_v1.promql`),
@@ -28,7 +30,7 @@ from generator.config import EnvironmentConfig
 from generator.config.loader import parse_environment
 from generator.config.monitoring import RuleSettings
 from generator.render.monitoring import RULES_FILE
-from generator.render.observability import monitoring_documents
+from generator.render.observability import environment_monitoring_documents, monitoring_documents
 from generator.targets.base import SeriesSelector
 from generator.targets.seldon_v1 import promql
 
@@ -39,39 +41,6 @@ RECORD_PREFIX = "model_gitops:alert_threshold:"
 PER_MODEL, PER_ENVIRONMENT, EXCLUSION, GROUP_LEFT = "per-model", "per-environment", "exclusion", "group-left"
 Overrides = Mapping[str, Mapping[str, float]]  # model -> {threshold key: value}
 Rule = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class NamespaceSelector:
-    """Every deployment's series in one namespace, plus extra matchers (a `SeriesSelector`)."""
-
-    namespace: str
-    extra: tuple[str, ...] = ()
-
-    def where(self, *matchers: str) -> NamespaceSelector:
-        return NamespaceSelector(self.namespace, (*self.extra, *matchers))
-
-    def predictor(self, name: str) -> NamespaceSelector:
-        return self.where(f"predictor_name={promql.quote(name)}")
-
-    def serving(self) -> NamespaceSelector:
-        return self.where(f"predictor_name!~{promql.quote(promql.CANDIDATES)}")
-
-    def __str__(self) -> str:
-        return "{" + ", ".join((f"namespace={promql.quote(self.namespace)}", *self.extra)) + "}"
-
-
-def all_deployments(namespace: str, excluded: tuple[str, ...] = ()) -> NamespaceSelector:
-    """Every deployment of the namespace but the `excluded` ones."""
-    if not excluded:
-        return NamespaceSelector(namespace)
-    names = "|".join(regex_literal(name) for name in sorted(excluded))
-    return NamespaceSelector(namespace, (f"deployment_name!~{promql.quote(names)}",))
-
-
-def regex_literal(text: str) -> str:
-    """`text` matched literally inside a regular expression (before PromQL string quoting)."""
-    return "".join(f"\\{c}" if c in promql.REGEX_SPECIAL else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -134,7 +103,7 @@ def environment_rules(
     def joined(threshold: Threshold, value: str, default: float) -> str:
         return threshold_join(value, threshold.key, namespace, default)
 
-    selector = all_deployments(namespace, excluded)
+    selector = promql.all_deployments(namespace, excluded)
     found = environment_alerts(selector, rules, joined if overrides else None)
     return [_alert(name, expr, rules, {}) for name, expr in found]
 
@@ -166,15 +135,6 @@ def threshold_records(namespace: str, overrides: Overrides) -> list[Rule]:
     return records
 
 
-def override_rules(
-    namespace: str, rules: RuleSettings, model: str, override: Mapping[str, float]
-) -> list[Rule]:
-    """The five alerts of one overridden model on its own series, with its thresholds."""
-    own = rules.model_copy(update=dict(override))
-    found = environment_alerts(promql.selector(namespace, model), own)
-    return [_alert(name, expr, own, {"model": model}) for name, expr in found]
-
-
 def _alert(name: str, expr: str, rules: RuleSettings, labels: dict[str, str]) -> Rule:
     deployment = "{{ $labels.deployment_name }}"
     on = "predictor {{ $labels.predictor_name }}, MLflow version {{ $labels.predictor_version }}"
@@ -194,15 +154,31 @@ def group(name: str, rules: list[Rule]) -> dict[str, Any]:
     return {"name": name, "rules": rules}
 
 
-def environment_config(namespace: str, rules: Mapping[str, object]) -> EnvironmentConfig:
-    """The environment as its file would say it: only the PrometheusRule of each model rendered
-    (no dashboard, no PodMonitor), with `rules` as its `monitoring.rules`."""
+def environment_config(
+    namespace: str, rules: Mapping[str, object], layout: str = "model", overrides: Overrides | None = None
+) -> EnvironmentConfig:
+    """The environment as its file would say it: only the alert rules rendered (no dashboard, no
+    PodMonitor), `rules` as its `monitoring.rules`, `overrides` as `overrides.<model>.alerts`."""
     settings = "".join(f"\n    {key}: {value}" for key, value in sorted(rules.items()))
     text = (
-        f"namespace: {namespace}\nalias: champion\nmonitoring:\n"
+        f"namespace: {namespace}\nalias: champion\nmonitoring:\n  layout: {layout}\n"
         f"  podmonitor: {{enabled: false}}\n  dashboard: {{enabled: false}}\n  rules:{settings or ' {}'}\n"
     )
+    if overrides:
+        text += "overrides:\n" + "".join(
+            f"  {model}:\n    alerts: {dict(values)}\n" for model, values in sorted(overrides.items())
+        )
     return parse_environment(text, f"{ENVIRONMENT}.yaml")
+
+
+def product_environment_groups(
+    namespace: str, models: list[str], overrides: Overrides, rules: Mapping[str, object]
+) -> list[dict[str, Any]]:
+    """The product's `monitoring.layout: environment`: one group over the namespace leaving the
+    overridden models out, and one group per overridden model (option a)."""
+    config = environment_config(namespace, rules, "environment", overrides)
+    documents = environment_monitoring_documents(ENVIRONMENT, config, [(m, m) for m in models])
+    return list(documents[RULES_FILE]["spec"]["groups"])
 
 
 def per_model_groups(
@@ -234,11 +210,9 @@ def variant_groups(
     if variant == PER_MODEL:
         return per_model_groups(namespace, models, overrides, rules)
     if variant == PER_ENVIRONMENT:
-        return [group(name, environment_rules(namespace, settings))]
+        return product_environment_groups(namespace, models, {}, rules)
     if variant == EXCLUSION:
-        excluded = tuple(sorted(overrides))
-        own = [r for model in excluded for r in override_rules(namespace, settings, model, overrides[model])]
-        return [group(name, environment_rules(namespace, settings, excluded) + own)]
+        return product_environment_groups(namespace, models, overrides, rules)
     if variant == GROUP_LEFT:
         records = threshold_records(namespace, overrides)
         return [group(name, records + environment_rules(namespace, settings, overrides=overrides))]

@@ -65,8 +65,9 @@ def test_the_environment_group_selects_the_namespace_and_groups_per_predictor() 
 
 
 def test_exclusion_leaves_overridden_models_out_and_gives_them_their_own_alerts() -> None:
-    rules = rules_of(EXCLUSION)
-    generic, own = rules[:5], rules[5:]
+    environment, model = rule_variants.variant_groups(EXCLUSION, NAMESPACE, MODELS, OVERRIDES)
+    assert (environment["name"], model["name"]) == ("model-gitops.prod", "model-gitops.prod.churn.v2")
+    generic, own = environment["rules"], model["rules"]
     assert all('deployment_name!~"churn\\\\.v2"' in r["expr"] for r in generic)
     assert len(own) == 5 and all('deployment_name="churn.v2"' in r["expr"] for r in own)
     assert own[0]["expr"].endswith("> 0.02") and own[1]["expr"].endswith("> 0.5")
