@@ -13,8 +13,9 @@ namespace) holding `models`, some of which (`overrides`) have alert thresholds o
   group of five alerts for each overridden model on its own;
 - `group-left` (option b, built here only, for the comparison): thresholds as series: one
   recording rule per overridden model and threshold (`vector(t)` labelled with namespace and
-  deployment_name), and each threshold alert compares with `> on (namespace, deployment_name) group_left () (override or default)`, the
-  default being one series per deployment that has traffic.
+  deployment_name), and each threshold alert compares with `> on (namespace, deployment_name)
+  group_left () (override or default)`, the default being one series per deployment that has
+  traffic.
 
 The expressions come from the target's PromQL vocabulary (`generator.targets.seldon_v1.promql`),
 as the product's own rules do.
