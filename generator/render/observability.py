@@ -105,9 +105,9 @@ def environment_monitoring_documents(
         return {}  # nothing to watch yet
     metrics = _metrics(config)
     own = tuple(
-        Subject(environment, config.namespace, model, directory, _own_settings(config, model), metrics)
+        Subject(environment, config.namespace, model, directory, settings, metrics)
         for model, directory in sorted(models, key=lambda pair: pair[1])
-        if _own_settings(config, model) is not config.monitoring
+        if (settings := _own_settings(config, model)) is not config.monitoring
     )
     excluded = tuple(subject.name for subject in own)
     subject = Subject(environment, config.namespace, None, None, config.monitoring, metrics, excluded)

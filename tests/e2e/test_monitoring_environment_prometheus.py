@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -21,7 +20,7 @@ from generator.config.loader import parse_environment
 from generator.render.observability import environment_monitoring_documents
 from generator.validate.monitoring_checks import dashboard_expressions, dashboard_texts
 from tests.conftest import require
-from tests.e2e.test_monitoring_prometheus import api, eventually, firing, labels, query
+from tests.e2e.test_monitoring_prometheus import evaluated_groups, eventually, firing, labels, query
 from tests.support.seldon_exporter import SeldonExporter, Traffic
 from tests.support.servers import prometheus_server
 
@@ -69,16 +68,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_one_group_for_the_environment_and_one_for_the_model_with_its_own_limits(prometheus: str) -> None:
-    def evaluated() -> list[dict[str, Any]]:
-        groups = api(prometheus, "rules")["groups"]
-        done = all(
-            r["health"] == "ok" and not r["lastEvaluation"].startswith("0001")
-            for g in groups
-            for r in g["rules"]
-        )
-        return groups if groups and done else []
-
-    groups = eventually(evaluated, "every rule evaluated without error")
+    groups = eventually(lambda: evaluated_groups(prometheus), "every rule evaluated without error")
     assert [(g["name"], len(g["rules"])) for g in groups] == [
         ("model-gitops.prod", 5),
         ("model-gitops.prod.own-limits", 5),

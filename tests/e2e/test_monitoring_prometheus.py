@@ -85,14 +85,17 @@ def query(url: str, expr: str) -> list[dict[str, Any]]:
     return list(api(url, "query", query=substitute_macros(expr))["result"])
 
 
-def test_rule_groups_load_and_evaluate_cleanly(prometheus: str) -> None:
-    def evaluated() -> list[dict[str, Any]]:
-        groups = api(prometheus, "rules")["groups"]
-        rules = [rule for group in groups for rule in group["rules"]]
-        done = all(r["health"] == "ok" and not r["lastEvaluation"].startswith("0001") for r in rules)
-        return rules if rules and done else []
+def evaluated_groups(url: str) -> list[dict[str, Any]]:
+    """Prometheus's rule groups once every rule was evaluated without error (else empty)."""
+    groups = api(url, "rules")["groups"]
+    rules = [rule for group in groups for rule in group["rules"]]
+    done = all(r["health"] == "ok" and not r["lastEvaluation"].startswith("0001") for r in rules)
+    return groups if rules and done else []
 
-    rules = eventually(evaluated, "every rule evaluated without error")
+
+def test_rule_groups_load_and_evaluate_cleanly(prometheus: str) -> None:
+    groups = eventually(lambda: evaluated_groups(prometheus), "every rule evaluated without error")
+    rules = [rule for group in groups for rule in group["rules"]]
     assert len(rules) == 10
     assert {r["name"] for r in rules} == {
         "ModelHighErrorRatio",

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 
 from generator.model.readings import ReadingRequest
 from generator.plan.rollout_state import ROLES
-from generator.targets.base import EnvironmentWide, ScrapeEndpoint, SeriesSelector, Wording, excluding
+from generator.targets.base import (
+    REGEX_SPECIAL,
+    EnvironmentWide,
+    ScrapeEndpoint,
+    SeriesSelector,
+    Wording,
+    excluding,
+    promql_string,
+)
 
 METRIC = "seldon_api_executor_server_requests_seconds"
 COUNT = f"{METRIC}_count"
@@ -37,12 +45,7 @@ WORDING = Wording(serving="Seldon model", tag="seldon")
 # (and gRPC's OK).
 READING_LABELS: tuple[str, ...] = ("deployment_name", "predictor_name", "predictor_version")
 GATE_ERRORS = 'code!~"2..|OK"'
-REGEX_SPECIAL = set(".+*?()|[]{}^$\\")
-
-
-def quote(value: str) -> str:
-    """A PromQL double-quoted string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+quote = promql_string  # a PromQL double-quoted string literal
 
 
 @dataclass(frozen=True)

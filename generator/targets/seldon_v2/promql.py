@@ -38,7 +38,14 @@ from dataclasses import dataclass
 
 from generator.model.readings import ReadingRequest
 from generator.plan.rollout_state import ROLES
-from generator.targets.base import EnvironmentWide, ScrapeEndpoint, SeriesSelector, Wording
+from generator.targets.base import (
+    EnvironmentWide,
+    ScrapeEndpoint,
+    SeriesSelector,
+    Wording,
+    promql_string,
+    regex_literal,
+)
 
 COUNT = "seldon_model_infer_total"
 LATENCY_SUM = "seldon_model_infer_seconds_total"
@@ -55,7 +62,6 @@ PER_PREDICTOR = f"namespace, {MODEL_LABEL}, {VERSION_LABEL}"
 CANARY = "canary"
 CANDIDATE_ROLES = tuple(sorted({second for _, second in ROLES.values() if second}))
 CANDIDATES = "|".join(CANDIDATE_ROLES)
-REGEX_SPECIAL = set(".+*?()|[]{}^$\\")
 SCRAPE: ScrapeEndpoint | None = None  # Seldon's agent PodMonitor scrapes the Server pods
 # Series name Models (a canary is a Model of its own), not deployments: monitored per model only.
 ENVIRONMENT: EnvironmentWide | None = None
@@ -75,14 +81,7 @@ WORDING = Wording(
 )
 
 
-def quote(value: str) -> str:
-    """A PromQL double-quoted string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def regex_literal(text: str) -> str:
-    """`text` matched literally inside a regular expression."""
-    return "".join(f"\\{c}" if c in REGEX_SPECIAL else c for c in text)
+quote = promql_string  # a PromQL double-quoted string literal
 
 
 def model_name(directory: str, role: str, version: str) -> str:
