@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator import gitrepo, timing
+from generator import gitrepo, targets, timing
 from generator.app import holds, promotions
 from generator.app.environments import load_all, promotion_sources
 from generator.app.pipeline import artifact_reasons, render_validated
 from generator.app.sources import LiveSources, Sources
+from generator.config import EnvironmentConfig
 from generator.config.loader import select
 from generator.config.settings import Settings
 from generator.delivery import flow, notify
@@ -21,7 +22,7 @@ from generator.delivery.argocd_source import argocd_source, managed_directories
 from generator.delivery.notify import http as notify_http
 from generator.gitrepo import workspace
 from generator.model import CurrentState, Snapshot
-from generator.plan import guards
+from generator.plan import guards, scope
 from generator.plan.planner import Plan, plan
 from generator.plan.quarantine import quarantine
 from generator.render.state import current_state
@@ -65,18 +66,22 @@ def compute(
     everything = load_all(settings, root)
     environments = select(everything, settings.only or None)
     promoted_from = promotion_sources(environments, everything)
+    scoped = scope.directories(settings.models) if settings.models else None
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
-        current = current_state(tree)
+        current = current_state(tree, scoped)
         current = promotions.with_history(root, settings.rendered_dir, environments, everything, current)
     with timing.phase("registry"):
-        snapshot = sources.snapshot(environments, current)
+        snapshot = sources.snapshot(environments, current, settings.models)
+        snapshot = scope.scoped_snapshot(snapshot, settings.models) if settings.models else snapshot
     with timing.phase("metrics"):
         readings = sources.readings({**promoted_from, **environments}, current)
     with timing.phase("plan+render"):
         the_plan = plan(environments, snapshot, current, readings, sources.now())
-        deployed_counts = {env: len(current.deployed.get(env, {})) for env in environments}
-        guards.check_removals(the_plan, deployed_counts, not snapshot.models, settings.allow_prune)
+        if scoped is not None:
+            left = scope.untouched(tree, serving_files(environments), scoped)
+            the_plan = scope.with_untouched(the_plan, left)
+        _check_removals(the_plan, current, settings, registry_empty=scoped is None and not snapshot.models)
     if settings.check_artifacts:
         with timing.phase("artifacts"):
             reasons, warnings = artifact_reasons(
@@ -92,6 +97,20 @@ def compute(
     managed = {path: content for path, content in tree.items() if path.split("/")[0] in owned}
     changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
     return Computed(the_plan, current, desired, changed, snapshot)
+
+
+def serving_files(environments: dict[str, EnvironmentConfig]) -> dict[str, str]:
+    """Each environment's serving document file name (its target's)."""
+    return {name: targets.get(config.target).file_name for name, config in environments.items()}
+
+
+def _check_removals(plan: Plan, current: CurrentState, settings: Settings, registry_empty: bool) -> None:
+    """The mass-delete guard, counting the directories a scoped run leaves alone as deployed."""
+    counts = {
+        env: len(current.deployed.get(env, {})) + len(env_plan.untouched)
+        for env, env_plan in plan.environments.items()
+    }
+    guards.check_removals(plan, counts, registry_empty, settings.allow_prune)
 
 
 def sync(settings: Settings, sources: Sources | None = None) -> SyncResult:

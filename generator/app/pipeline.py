@@ -115,15 +115,18 @@ def _serving(deployed: Deployed | None) -> set[str]:
 
 
 def desired_tree(plan: Plan, current: CurrentState, argocd: GitSource | None = None) -> dict[str, bytes]:
-    """Rendered documents as bytes, plus the untouched files of models kept from last time."""
+    """Rendered documents as bytes, plus the files of models kept from last time and of the
+    directories a scoped run leaves alone, as Git has them."""
     desired = {  # each document is dumped as it is rendered: only the bytes stay
         path: _same(current.files.get(path), yamlio.dump(document).encode())
         for path, document in rendered_documents(plan, argocd)
     }
     for env_name, env_plan in plan.environments.items():
-        for kept in env_plan.kept:
-            prefix = f"{env_name}/{kept.directory}/"
-            desired.update({p: c for p, c in current.files.items() if p.startswith(prefix)})
+        prefixes = tuple(
+            f"{env_name}/{d}/" for d in [*(k.directory for k in env_plan.kept), *env_plan.untouched]
+        )
+        if prefixes:
+            desired.update({p: c for p, c in current.files.items() if p.startswith(prefixes)})
     return desired
 
 

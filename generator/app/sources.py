@@ -4,15 +4,16 @@ readings and the clock.
 `compute` takes a `Sources` (the way pip-tools passes a repository into its resolver), so tests
 and the benchmark pass their own instead of patching modules. `LiveSources` is the real one:
 
-- the registry snapshot holds the environments' aliases plus A/B challenger aliases, the
-  deployed (stable and candidate) versions, and run metrics when an offline gate is configured;
+- the registry snapshot holds the environments' aliases plus A/B challenger aliases, the deployed
+  (stable and candidate) versions, and run metrics when an offline gate is configured; a scoped
+  run (`models`) reads only the models it names;
 - Prometheus readings only for deployments mid-rollout (A/B too for `status`);
 - the clock is `Settings.now` (`--now` / `MODEL_GITOPS_NOW`) or the real one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -32,7 +33,9 @@ SnapshotReader = Callable[..., Snapshot]  # the signature of `generator.registry
 class Sources(Protocol):
     """Everything a run reads besides the repository."""
 
-    def snapshot(self, environments: dict[str, EnvironmentConfig], current: CurrentState) -> Snapshot: ...
+    def snapshot(
+        self, environments: dict[str, EnvironmentConfig], current: CurrentState, models: Collection[str] = ()
+    ) -> Snapshot: ...
 
     def readings(
         self, environments: dict[str, EnvironmentConfig], current: CurrentState, include_ab: bool = False
@@ -48,7 +51,10 @@ class LiveSources:
     settings: Settings
     reader: SnapshotReader = registry.read_snapshot
 
-    def snapshot(self, environments: dict[str, EnvironmentConfig], current: CurrentState) -> Snapshot:
+    def snapshot(
+        self, environments: dict[str, EnvironmentConfig], current: CurrentState, models: Collection[str] = ()
+    ) -> Snapshot:
+        """The environments' models (`compute` keeps only `models` of it in a scoped run)."""
         return self.reader(
             self.settings.tracking_uri,
             aliases(environments),

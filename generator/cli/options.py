@@ -85,6 +85,16 @@ SELECT = [
         "-e", "--env", "only", multiple=True, help="Only this environment (repeatable). Default: all."
     ),
 ]
+SCOPE = [
+    click.option(
+        "-m",
+        "--model",
+        "models",
+        multiple=True,
+        help="Only this registered model (repeatable): read only it from the registry and only its "
+        "directories of rendered/; every other model stays as Git has it. Default: all.",
+    ),
+]
 REGISTRY = [
     click.option(
         "--tracking-uri",
@@ -209,10 +219,23 @@ COMMIT = [
     click.option("--push", is_flag=True, help="Push the commit to the remote."),
     click.option("--branch", help="Branch to push to. Default: the current branch."),
 ]
-GROUPS = [REPO, CACHE, ENVIRONMENTS, SELECT, REGISTRY, VALIDATION, ARGOCD, REMOTE, GUARDS, PROMETHEUS, CLOCK]
+GROUPS = [
+    REPO,
+    CACHE,
+    ENVIRONMENTS,
+    SELECT,
+    SCOPE,
+    REGISTRY,
+    VALIDATION,
+    ARGOCD,
+    REMOTE,
+    GUARDS,
+    PROMETHEUS,
+    CLOCK,
+]
 GROUPS += [COMMIT]
 # What a run plans with; `webhook serve` adds --remote itself, the others add REMOTE.
-PLANNING = [REPO, ENVIRONMENTS, SELECT, REGISTRY, VALIDATION, CACHE, ARGOCD, GUARDS, PROMETHEUS, CLOCK]
+PLANNING = [REPO, ENVIRONMENTS, SELECT, SCOPE, REGISTRY, VALIDATION, CACHE, ARGOCD, GUARDS, PROMETHEUS, CLOCK]
 
 
 def with_options(*groups: list[Any]) -> Decorator:
@@ -257,6 +280,7 @@ def build_settings(**values: Any) -> Settings:
         rendered_dir=rendered,
         tracking_uri=values.get("tracking_uri", defaults.tracking_uri),
         only=list(values.get("only", ())),
+        models=sorted(set(values.get("models", ()))),
         validation=_validation(values, cache),
         author=values.get("author"),
         push=values.get("push", False),

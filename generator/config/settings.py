@@ -50,6 +50,7 @@ class Settings:
     rendered_dir: str = "rendered"
     tracking_uri: str = "sqlite:///mlflow.db"
     only: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)  # a scoped run: only these registered models
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     author: str | None = None
     push: bool = False

@@ -96,11 +96,13 @@ class EnvironmentPlan:
     targets: list[Target]
     kept: list[Deployed] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    untouched: list[str] = field(default_factory=list)  # directories outside a scoped run (plan.scope)
 
     @property
     def directories(self) -> list[str]:
         """Every model directory the environment holds after this plan, sorted."""
-        return sorted({t.directory for t in self.targets} | {k.directory for k in self.kept})
+        planned = {t.directory for t in self.targets} | {k.directory for k in self.kept}
+        return sorted(planned | set(self.untouched))
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 Each environment gets `<env>/<model>/seldondeployment.yaml` per deployed model, its monitoring
 documents (PodMonitor, PrometheusRule, dashboard: one of each for the environment, or one per
 model in its directory; see `observability`) and an `<env>/kustomization.yaml` listing every
-resource, sorted. Given a `GitSource`, `argocd/` gets the
-Argo CD AppProject and Applications. Models kept from an earlier run
-(rejected this time) are listed but not re-rendered: their files stay as Git has them.
+resource, sorted. Given a `GitSource`, `argocd/` gets the Argo CD AppProject and Applications.
+Models kept from an earlier run (rejected this time) and directories a scoped run leaves alone
+(`plan.scope`) are listed but not re-rendered: their files stay as Git has them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from generator import targets
 from generator.model import Document
 from generator.model.layout import KUSTOMIZATION_FILE
+from generator.plan.naming import resource_name
 from generator.plan.planner import EnvironmentPlan, Plan
 from generator.render.argocd import GitSource, render_argocd
 from generator.render.kustomize import kustomization
@@ -60,8 +61,16 @@ def _monitoring(env_plan: EnvironmentPlan) -> Iterator[tuple[str, Document]]:
     models = [(t.model, t.directory) for t in env_plan.targets] + [
         (k.model, k.directory) for k in env_plan.kept
     ]
-    for file, document in environment_monitoring_documents(name, config, models).items():
+    watched = models + _untouched_models(env_plan)
+    for file, document in environment_monitoring_documents(name, config, watched).items():
         yield f"{name}/{file}", document
     for model, directory in models:
         for file, document in monitoring_documents(name, config, model, directory).items():
             yield f"{name}/{directory}/{file}", document
+
+
+def _untouched_models(env_plan: EnvironmentPlan) -> list[tuple[str, str]]:
+    """(model, directory) of the directories a scoped run leaves alone. Only models with
+    settings of their own need their name (`overrides`); the directory stands in for the rest."""
+    named = {resource_name(model): model for model in env_plan.config.overrides}
+    return [(named.get(directory, directory), directory) for directory in env_plan.untouched]

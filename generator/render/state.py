@@ -6,15 +6,23 @@ current state can come from disk, from a Git tree, or from a test.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from generator import targets, yamlio
 from generator.model import CurrentState, Deployed
 
 
-def current_state(files: dict[str, bytes]) -> CurrentState:
-    """Parse `<env>/<dir>/<serving file>` files (paths relative to rendered/), any target's."""
+def current_state(files: dict[str, bytes], directories: Collection[str] | None = None) -> CurrentState:
+    """Parse `<env>/<dir>/<serving file>` files (paths relative to rendered/), any target's.
+
+    With `directories` (a scoped run), only the serving files of those model directories are
+    parsed; the others stay bytes in `files`.
+    """
     deployed: dict[str, dict[str, Deployed]] = {}
     for path in sorted(files):
         parts = path.split("/")
+        if directories is not None and (len(parts) != 3 or parts[1] not in directories):
+            continue
         target = targets.by_file(parts[2]) if len(parts) == 3 else None
         if target is None:
             continue

@@ -58,6 +58,8 @@ def monitoring_lines(plan: Plan, touched: list[str]) -> list[tuple[str, str]]:
 def _created_or_emptied(env_plan: EnvironmentPlan) -> bool:
     """Whether the environment gets its first models, or loses its last: its monitoring files
     come and go with them, part of those changes."""
+    if env_plan.untouched:  # a scoped run: other models stay
+        return False
     if not env_plan.targets and not env_plan.kept:
         return True
     deployed = {c.model for c in env_plan.changes if c.kind == "deploy"}

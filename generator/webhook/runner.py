@@ -1,7 +1,9 @@
 """What the receiver does with a batch of events: run the sync, or ask GitHub Actions to.
 
 `SelfHosted` runs `app.job.sync` in this process with the same settings and safety as
-`model-gitops sync --push` (validation, guards, race-safe push, write-back). `Actions` sends one
+`model-gitops sync --push` (validation, guards, race-safe push, write-back), scoped to the models
+the batch's events name (`sync --push --model ...`: only those are read from the registry and
+from rendered/, so a run's time does not grow with the registry). `Actions` sends one
 `repository_dispatch` (event type `mlflow-registry-event`, which `sync.yml` listens to) whose
 client payload names the models and events. `Runner` is the one worker thread: it takes due
 batches from the debouncer and runs them one at a time, so runs never overlap and events that
@@ -19,7 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,7 +73,7 @@ class SelfHosted:
         self._sync = sync
 
     def run(self, batch: list[Event]) -> Outcome:
-        result = self._sync(self.settings)
+        result = self._sync(scoped(self.settings, batch))
         plan = result.computed.plan
         if result.commit:
             pushed = " and pushed" if result.pushed else ""
@@ -86,6 +88,14 @@ class SelfHosted:
 
     def environments(self) -> Mapping[str, EnvironmentConfig]:
         return _load(self.settings)
+
+
+def scoped(settings: Settings, batch: list[Event]) -> Settings:
+    """A batch's run reads and renders only the models its events name (`sync --model`); the
+    catch-up run (no events) and the scheduled sync reconcile every model."""
+    if not batch or settings.models:
+        return settings
+    return replace(settings, models=sorted({event.model for event in batch}))
 
 
 class Actions:

@@ -35,6 +35,7 @@ FIELDS = {
     "--cache-dir": {"cache_dir", "validation.cache_dir"},
     "--environments": {"environments_dir"},
     "--env": {"only"},
+    "--model": {"models"},
     "--tracking-uri": {"tracking_uri"},
     "--kubectl": {"validation.kubectl"},
     "--kubeconform": {"validation.kubeconform"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,9 @@ class RecordingSources:
     served: Snapshot
     asked: list[str] = field(default_factory=list)
 
-    def snapshot(self, environments: dict[str, EnvironmentConfig], current: CurrentState) -> Snapshot:
+    def snapshot(
+        self, environments: dict[str, EnvironmentConfig], current: CurrentState, models: Collection[str] = ()
+    ) -> Snapshot:
         self.asked.append(f"snapshot:{','.join(sorted(environments))}")
         return self.served
 
