@@ -249,7 +249,8 @@ def with_options(*groups: list[Any]) -> Decorator:
     return apply
 
 
-common_options = with_options(*PLANNING)  # `webhook serve`: what a sync plans with
+# `webhook serve`: what a sync plans with, but not --model (each batch's events choose its models)
+common_options = with_options(*[group for group in PLANNING if group is not SCOPE])
 
 
 def _destinations(decorate: Decorator) -> set[str]:
