@@ -5,15 +5,17 @@ environments: one paged search of registered models (which carries aliases), ver
 with `name IN (...)` in chunks (or, when most models are wanted, one paged search of all
 versions), then batched lookups of where the aliased versions' artifacts live (logged models
 for `models:/` sources, runs for `runs:/` sources; POST searches, so batches of `POST_BATCH`
-ids rather than URL-sized chunks). Every MLflow failure is translated here into a
-`RegistryError` that names the URI and says what to do.
+ids rather than URL-sized chunks; a few ids are each fetched by id instead). A read scoped to
+`names` fetches each named model by name (up to `DIRECT_LOOKUPS` of them), so its requests do not
+grow with the registry. Every MLflow failure is translated here into a `RegistryError` that
+names the URI and says what to do.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +29,8 @@ T = TypeVar("T")
 PAGE = 1000
 CHUNK_CHARS = 3000  # `name IN (...)` of a GET search: well below 4 KB request lines
 POST_BATCH = 500  # ids per POST search: its filter is in the body; stays below SQLite's 999 variables
+DIRECT_LOOKUPS = 10  # up to this many names or ids: one GET each, rather than (paged) searches
+ABSENT = "RESOURCE_DOES_NOT_EXIST"
 _QUIET_RETRIES = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
@@ -40,20 +44,25 @@ def read_snapshot(
     wanted: Callable[[str], bool] = lambda _: True,
     deployed: Iterable[tuple[str, str]] = (),
     run_metrics: bool = False,
+    names: Collection[str] | None = None,
 ) -> Snapshot:
     """Registered models carrying any of `aliases` (and `wanted`), with their aliased versions.
 
     `deployed` (model, version) pairs are read too (a rollout's stable version); with
-    `run_metrics`, the metrics of every read version's run come along (offline gates).
+    `run_metrics`, the metrics of every read version's run come along (offline gates). With
+    `names`, only those models are read (one that does not exist is simply absent).
     """
     from generator.registry.runs import read_run_metrics  # runs builds on this module
 
     reader = RegistryReader(tracking_uri)
     with translate_errors(tracking_uri):
-        models = reader.registered_models(aliases, wanted)
+        if names is None:
+            models = reader.registered_models(aliases, wanted)
+        else:
+            models = reader.named_models(names, aliases, wanted)
         needed = {(m.name, v) for m in models for a, v in m.aliases.items() if a in aliases}
-        names = {m.name for m in models}
-        needed |= {(name, v) for name, v in deployed if name in names}
+        found = {m.name for m in models}
+        needed |= {(name, v) for name, v in deployed if name in found}
         versions = reader.versions(sorted({name for name, _ in needed}), needed)
         versions = reader.resolve_storage(versions)
         runs = {v.run_id for v in versions.values() if v.run_id} if run_metrics else set()
@@ -80,16 +89,29 @@ class RegistryReader:
         self.uri = tracking_uri
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         self.registered_total = 0
+        self._experiments: list[str] | None = None
 
     def registered_models(self, aliases: set[str], wanted: Callable[[str], bool]) -> list[RegisteredModel]:
         found = []
         for model in _pages(self.client.search_registered_models, max_results=PAGE):
             self.registered_total += 1
-            model_aliases = {str(a): str(v) for a, v in (model.aliases or {}).items()}
-            if wanted(model.name) and aliases & set(model_aliases):
-                tags = {str(k): str(v) for k, v in (model.tags or {}).items()}
-                found.append(RegisteredModel(model.name, model_aliases, tags))
-        return sorted(found, key=lambda m: m.name)
+            if wanted(model.name):
+                found.append(_registered(model))
+        return sorted((m for m in found if aliases & set(m.aliases)), key=lambda m: m.name)
+
+    def named_models(
+        self, names: Collection[str], aliases: set[str], wanted: Callable[[str], bool]
+    ) -> list[RegisteredModel]:
+        """`registered_models` restricted to `names`: each fetched by name when they are few."""
+        chosen = {name for name in names if name and wanted(name)}
+        if len(chosen) > DIRECT_LOOKUPS:
+            return self.registered_models(aliases, lambda name: name in chosen)
+        found = [m for m in map(self._registered_model, sorted(chosen)) if m is not None]
+        return [m for m in found if aliases & set(m.aliases)]
+
+    def _registered_model(self, name: str) -> RegisteredModel | None:
+        model = _unless_absent(self.client.get_registered_model, name)
+        return None if model is None else _registered(model)
 
     def versions(self, names: list[str], needed: set[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
         versions = {}
@@ -100,8 +122,9 @@ class RegistryReader:
         return versions
 
     def _version_pages(self, names: list[str]) -> Iterator[Any]:
-        """Versions of `names`: by name in URL-sized chunks, or all of them when that is most."""
-        if names and 2 * len(names) >= self.registered_total:
+        """Versions of `names`: by name in URL-sized chunks, or all of them when that is most of
+        the registry (known only after a search of all registered models)."""
+        if names and self.registered_total and 2 * len(names) >= self.registered_total:
             order = ["name ASC", "version_number ASC"]  # stable while paging
             yield from _pages(self.client.search_model_versions, None, PAGE * 10, order)
             return
@@ -117,27 +140,69 @@ class RegistryReader:
         runs = {parsed[0] for v in versions.values() if (parsed := run_source(v.source))}
         if not logged and not runs:
             return versions
-        experiments = [e.experiment_id for e in _pages(self.client.search_experiments, max_results=PAGE)]
-        locations = self._logged_model_locations(experiments, logged)
-        run_roots = self._run_artifact_roots(experiments, runs)
+        locations = self._logged_model_locations(logged)
+        run_roots = self._run_artifact_roots(runs)
         return {key: _with_storage(v, locations, run_roots) for key, v in versions.items()}
 
-    def _logged_model_locations(self, experiments: list[str], ids: set[str]) -> dict[str, str]:
-        found = {}
+    def experiment_ids(self) -> list[str]:
+        """Every experiment's id (searched once per reader: logged-model and run searches need them)."""
+        if self._experiments is None:
+            self._experiments = [
+                e.experiment_id for e in _pages(self.client.search_experiments, max_results=PAGE)
+            ]
+        return self._experiments
+
+    def _logged_model_locations(self, ids: set[str]) -> dict[str, str]:
+        if len(ids) <= DIRECT_LOOKUPS:
+            found = _existing(self.client.get_logged_model, ids)
+            return {m.model_id: _as_uri(m.artifact_location) for m in found}
+        locations = {}
         for chunk in _batches(sorted(ids)):
             query = f"attributes.model_id IN ({', '.join(_quote(i) for i in chunk)})"
-            for model in _pages(self.client.search_logged_models, experiments, query, max_results=PAGE):
-                found[model.model_id] = _as_uri(model.artifact_location)
-        return found
+            search = self.client.search_logged_models
+            for model in _pages(search, self.experiment_ids(), query, max_results=PAGE):
+                locations[model.model_id] = _as_uri(model.artifact_location)
+        return locations
 
-    def _run_artifact_roots(self, experiments: list[str], ids: set[str]) -> dict[str, str]:
-        found = {}
+    def runs(self, ids: set[str]) -> list[Any]:
+        """The runs of `ids` that exist: each fetched by id when they are few, else searched."""
+        if len(ids) <= DIRECT_LOOKUPS:
+            return _existing(self.client.get_run, ids)
+        runs: list[Any] = []
         for chunk in _batches(sorted(ids)):
             query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
-            for run in _pages(self.client.search_runs, experiments, query, max_results=PAGE):
-                if run.info.artifact_uri:
-                    found[run.info.run_id] = _as_uri(str(run.info.artifact_uri))
-        return found
+            runs.extend(_pages(self.client.search_runs, self.experiment_ids(), query, max_results=PAGE))
+        return runs
+
+    def _run_artifact_roots(self, ids: set[str]) -> dict[str, str]:
+        return {
+            run.info.run_id: _as_uri(str(run.info.artifact_uri))
+            for run in self.runs(ids)
+            if run.info.artifact_uri
+        }
+
+
+def _registered(model: Any) -> RegisteredModel:
+    model_aliases = {str(a): str(v) for a, v in (model.aliases or {}).items()}
+    tags = {str(k): str(v) for k, v in (model.tags or {}).items()}
+    return RegisteredModel(model.name, model_aliases, tags)
+
+
+def _unless_absent(fetch: Callable[[str], T], key: str) -> T | None:
+    """`fetch(key)`, or None when MLflow answers that it does not exist."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return fetch(key)
+    except MlflowException as exc:
+        if exc.error_code != ABSENT:
+            raise
+        return None
+
+
+def _existing(fetch: Callable[[str], T], keys: Iterable[str]) -> list[T]:
+    """`fetch` of each key (in order) that exists."""
+    return [found for key in sorted(keys) if (found := _unless_absent(fetch, key)) is not None]
 
 
 def _version(version: Any) -> ModelVersion:
