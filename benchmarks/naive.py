@@ -7,7 +7,7 @@ that resolving a `models:/` (or `runs:/`) source needs. It returns the same `Sna
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from generator.model import ModelVersion, RegisteredModel, Snapshot
@@ -19,6 +19,7 @@ def read_snapshot(
     wanted: Callable[[str], bool] = lambda _: True,
     deployed: Iterable[tuple[str, str]] = (),
     run_metrics: bool = False,
+    names: Collection[str] | None = None,
 ) -> Snapshot:
     """Same arguments and result as `generator.registry.read_snapshot`, one call at a time."""
     from mlflow import MlflowClient
@@ -27,7 +28,7 @@ def read_snapshot(
     models: dict[str, RegisteredModel] = {}
     versions: dict[tuple[str, str], ModelVersion] = {}
     for registered in _all_models(client):
-        if not wanted(registered.name):
+        if not wanted(registered.name) or (names is not None and registered.name not in names):
             continue
         found = {}
         for alias in sorted(aliases):

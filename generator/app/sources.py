@@ -54,13 +54,14 @@ class LiveSources:
     def snapshot(
         self, environments: dict[str, EnvironmentConfig], current: CurrentState, models: Collection[str] = ()
     ) -> Snapshot:
-        """The environments' models (`compute` keeps only `models` of it in a scoped run)."""
+        """The environments' models; only `models` when given (a scoped run)."""
         return self.reader(
             self.settings.tracking_uri,
             aliases(environments),
             lambda name: any(config.models.selects(name) for config in environments.values()),
             deployed=deployed_versions(current),
             run_metrics=needs_run_metrics(environments),
+            names=models or None,
         )
 
     def readings(
