@@ -125,6 +125,7 @@ def dispatch_payload(batch: list[Event]) -> dict[str, Any]:
         "model": shorten(", ".join(models), 200),
         "event": ", ".join(kinds),
         "models": models[:MAX_LISTED],
+        "models_complete": len(models) <= MAX_LISTED,  # sync.yml then syncs only these models
         "events": [e.describe() for e in batch[:MAX_LISTED]],
         "count": len(batch),
         "source": "model-gitops webhook",

@@ -6,6 +6,7 @@
 #   PUSH         sync: true to push;  DRY_RUN  sync: true to plan only
 #   TRACKING_URI the MLflow server (empty: MLFLOW_TRACKING_URI as set)
 #   EXTRA_ARGS   more arguments, space-separated
+#   MODELS       sync and plan: a JSON list of model names, each passed as --model (empty: all)
 set -uo pipefail
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 output="${GITHUB_OUTPUT:-/dev/null}"
@@ -14,6 +15,19 @@ args=()
 if [ -n "${ENVIRONMENT:-}" ]; then args+=(--env "$ENVIRONMENT"); fi
 read -r -a extra <<< "${EXTRA_ARGS:-}"
 args+=("${extra[@]}")
+scope=()  # names go through NUL-separated argv, never through the shell's word splitting
+if [ -n "${MODELS:-}" ] && [ "${MODELS}" != "[]" ]; then
+  names='import json, sys
+names = json.loads(sys.argv[1])
+if not isinstance(names, list) or not all(isinstance(n, str) and n and "\0" not in n for n in names):
+    sys.exit(1)
+sys.stdout.write("".join(f"{n}\0" for n in names))'
+  if ! python3 -c "$names" "$MODELS" > /dev/null 2>&1; then
+    echo "::error::the models input is not a JSON list of model names: ${MODELS}"
+    exit 1
+  fi
+  while IFS= read -r -d '' name; do scope+=(--model "$name"); done < <(python3 -c "$names" "$MODELS")
+fi
 
 markdown() {  # run model-gitops with Markdown output, copied into the job summary
   model-gitops "$@" | tee -a "$summary"
@@ -24,14 +38,14 @@ case "${COMMAND:-sync}" in
   sync)
     if [ "${DRY_RUN:-false}" = true ]; then
       printf '## model-gitops sync (dry run): the plan\n\n' >> "$summary"
-      markdown plan --format markdown --diff --detailed-exitcode "${args[@]}"
+      markdown plan --format markdown --diff --detailed-exitcode "${args[@]}" "${scope[@]}"
     elif [ "${PUSH:-true}" = true ]; then
-      model-gitops sync --push --summary "$summary" "${args[@]}"
+      model-gitops sync --push --summary "$summary" "${args[@]}" "${scope[@]}"
     else
-      model-gitops sync --summary "$summary" "${args[@]}"
+      model-gitops sync --summary "$summary" "${args[@]}" "${scope[@]}"
     fi
     ;;
-  plan) markdown plan --format markdown --diff --detailed-exitcode "${args[@]}" ;;
+  plan) markdown plan --format markdown --diff --detailed-exitcode "${args[@]}" "${scope[@]}" ;;
   serve-check) markdown serve-check --format markdown "${args[@]}" ;;
   validate)
     printf '## model-gitops validate\n\n' >> "$summary"

@@ -104,6 +104,7 @@ def test_sync_runs_one_job_per_environment_with_the_race_safe_push() -> None:
     assert sync_step["with"]["push"] == "true" and "inputs.dry_run" in sync_step["with"]["dry-run"]
     for step in (serve_check, sync_step):
         assert step["with"]["environment"] == "${{ matrix.environment }}"  # run.sh: `--env ENV`
+    assert sync_step["with"]["models"] == "${{ needs.environments.outputs.models }}"  # run.sh: `--model`
 
 
 def test_a_full_sync_after_the_environments_keeps_rendered_argocd_current() -> None:
@@ -128,13 +129,20 @@ def discovery_step() -> dict[str, Any]:
     assert job["outputs"] == {
         "environments": "${{ steps.list.outputs.environments }}",
         "full": "${{ steps.list.outputs.full }}",
+        "models": "${{ steps.list.outputs.models }}",
     }
     (step,) = [step for step in job["steps"] if step.get("id") == "list"]
-    assert step["env"] == {"ONLY": "${{ inputs.environment || github.event.client_payload.environment }}"}
+    assert step["env"]["ONLY"] == "${{ inputs.environment || github.event.client_payload.environment }}"
+    payload = "github.event.client_payload"
+    assert (
+        step["env"]["MODELS"] == f"${{{{ {payload}.models_complete && toJSON({payload}.models) || '[]' }}}}"
+    )
     return step
 
 
-def discover(tmp_path: Path, cwd: Path, only: str = "") -> tuple[subprocess.CompletedProcess[str], str]:
+def discover(
+    tmp_path: Path, cwd: Path, only: str = "", models: str = ""
+) -> tuple[subprocess.CompletedProcess[str], str]:
     """Run the discovery step's script as the runner does (`python3 {0}`); its GITHUB_OUTPUT text."""
     step = discovery_step()
     assert step["shell"].split()[0] == "python3"
@@ -142,7 +150,7 @@ def discover(tmp_path: Path, cwd: Path, only: str = "") -> tuple[subprocess.Comp
     script.write_text(step["run"])
     output = tmp_path / "github_output"
     output.write_text("")
-    env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), "ONLY": only}
+    env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), "ONLY": only, "MODELS": models}
     done = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True)
     return done, output.read_text()
 
@@ -154,10 +162,10 @@ def test_the_matrix_is_every_environment_file(tmp_path: Path) -> None:
         (repo / "environments" / name).write_text("namespace: x\n")
     done, output = discover(tmp_path, repo)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert output == 'environments=["dev", "prod", "qa", "staging"]\nfull=true\n'
+    assert output == 'environments=["dev", "prod", "qa", "staging"]\nfull=true\nmodels=[]\n'
     assert json.loads(output.splitlines()[0].split("=", 1)[1]) == ["dev", "prod", "qa", "staging"]
     done, output = discover(tmp_path, ROOT)  # this repository's own environments
-    assert output == 'environments=["dev", "prod", "staging"]\nfull=true\n'
+    assert output == 'environments=["dev", "prod", "staging"]\nfull=true\nmodels=[]\n'
 
 
 def test_a_named_environment_is_the_whole_matrix(tmp_path: Path) -> None:
@@ -166,10 +174,22 @@ def test_a_named_environment_is_the_whole_matrix(tmp_path: Path) -> None:
         (tmp_path / "environments" / f"{name}.yaml").write_text("namespace: x\n")
     done, output = discover(tmp_path, tmp_path, only=" staging ")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert output == 'environments=["staging"]\nfull=false\n'  # no full sync after it
+    assert output == 'environments=["staging"]\nfull=false\nmodels=[]\n'  # no full sync after it
     unknown, output = discover(tmp_path, tmp_path, only="../prod")
     assert unknown.returncode == 1 and output == ""
     assert "::error::no environments/../prod.yaml (environments: dev, prod, staging)" in unknown.stdout
+
+
+def test_a_webhook_batch_syncs_only_its_models_in_every_environment(tmp_path: Path) -> None:
+    (tmp_path / "environments").mkdir()
+    for name in ("dev", "prod"):
+        (tmp_path / "environments" / f"{name}.yaml").write_text("namespace: x\n")
+    done, output = discover(tmp_path, tmp_path, models='["fraud", "churn model", "fraud"]')
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert output == 'environments=["dev", "prod"]\nfull=false\nmodels=["churn model", "fraud"]\n'
+    for wrong in ("not json", '{"a": 1}', '["ok", 3]', '[""]', "[]"):  # every model, as a schedule
+        done, output = discover(tmp_path, tmp_path, models=wrong)
+        assert done.returncode == 0 and output.endswith("full=true\nmodels=[]\n"), (wrong, output)
 
 
 def test_no_environment_files_is_an_error_not_an_empty_matrix(tmp_path: Path) -> None:

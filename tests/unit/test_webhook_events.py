@@ -115,9 +115,15 @@ def test_dispatch_payload_names_models_and_events_in_a_stable_order() -> None:
     ]
     payload = dispatch_payload(batch)
     assert payload["model"] == "churn-model, fraud-detector"
-    assert payload["models"] == ["churn-model", "fraud-detector"]
+    assert payload["models"] == ["churn-model", "fraud-detector"] and payload["models_complete"] is True
     assert payload["event"] == "model_version_alias.created"
     assert payload["events"][0] == "model_version_alias.created fraud-detector v3 @champion"
     assert payload["count"] == 3
     assert len(payload) <= 10  # GitHub's limit on client_payload's top-level keys
     assert "environment" not in payload  # sync.yml would narrow the run to one environment
+
+
+def test_a_dispatch_of_more_models_than_listed_is_not_scoped() -> None:
+    batch = [Event(events.ALIAS_CREATED, f"model-{i:03d}", "1", "champion") for i in range(60)]
+    payload = dispatch_payload(batch)
+    assert len(payload["models"]) == 50 and payload["models_complete"] is False  # sync.yml: every model
