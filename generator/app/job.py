@@ -66,14 +66,15 @@ def compute(
     everything = load_all(settings, root)
     environments = select(everything, settings.only or None)
     promoted_from = promotion_sources(environments, everything)
-    scoped = scope.directories(settings.models) if settings.models else None
+    models, unscoped = scope.models_for(settings.models, reviewed(environments))
+    scoped = scope.directories(models) if models else None
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
         current = current_state(tree, scoped)
         current = promotions.with_history(root, settings.rendered_dir, environments, everything, current)
     with timing.phase("registry"):
-        snapshot = sources.snapshot(environments, current, settings.models)
-        snapshot = scope.scoped_snapshot(snapshot, settings.models) if settings.models else snapshot
+        snapshot = sources.snapshot(environments, current, models)
+        snapshot = scope.scoped_snapshot(snapshot, models) if models else snapshot
     with timing.phase("metrics"):
         readings = sources.readings({**promoted_from, **environments}, current)
     with timing.phase("plan+render"):
@@ -82,6 +83,7 @@ def compute(
             left = scope.untouched(tree, serving_files(environments), scoped)
             the_plan = scope.with_untouched(the_plan, left)
         _check_removals(the_plan, current, settings, registry_empty=scoped is None and not snapshot.models)
+        the_plan = replace(the_plan, warnings=[*the_plan.warnings, *unscoped])
     if settings.check_artifacts:
         with timing.phase("artifacts"):
             reasons, warnings = artifact_reasons(
@@ -97,6 +99,11 @@ def compute(
     managed = {path: content for path, content in tree.items() if path.split("/")[0] in owned}
     changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
     return Computed(the_plan, current, desired, changed, snapshot)
+
+
+def reviewed(environments: dict[str, EnvironmentConfig]) -> list[str]:
+    """Environments delivered by pull request."""
+    return sorted(name for name, config in environments.items() if config.delivery.pull_request)
 
 
 def serving_files(environments: dict[str, EnvironmentConfig]) -> dict[str, str]:

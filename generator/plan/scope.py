@@ -7,6 +7,10 @@ the environment-wide monitoring still watches it. The environment's own files (k
 environment-wide monitoring) and Argo CD's are rendered from the configuration as in any run. So
 a scoped run writes what a full run would for the named models, and leaves every other model
 as it was; the scheduled full sync reconciles those.
+
+An environment delivered by pull request is always planned whole: its pull request carries
+every pending change of the environment, and a run that saw only some models would drop the
+others' from it (or close it). So a run selecting such an environment is not scoped.
 """
 
 from __future__ import annotations
@@ -17,6 +21,18 @@ from dataclasses import replace
 from generator.model import Snapshot
 from generator.plan.naming import resource_name
 from generator.plan.planner import Plan
+
+
+def models_for(models: list[str], reviewed: list[str]) -> tuple[list[str], list[str]]:
+    """(the models a run is limited to, [] for all; a warning when a scope had to be dropped).
+
+    `reviewed`: the selected environments delivered by pull request."""
+    if not models or not reviewed:
+        return models, []
+    shown = ", ".join(reviewed)
+    return [], [
+        f"every model synced, not only the ones named: {shown} delivered by pull request, planned whole"
+    ]
 
 
 def directories(models: Iterable[str]) -> set[str]:

@@ -56,3 +56,12 @@ def test_a_webhook_batch_runs_scoped_to_its_models_and_catch_up_runs_everything(
     assert scoped(settings, batch).models == ["a", "b"]
     assert scoped(settings, []).models == []
     assert scoped(Settings(models=["x"]), batch).models == ["x"]
+
+
+def test_a_scope_is_dropped_when_an_environment_is_delivered_by_pull_request() -> None:
+    assert scope.models_for(["a"], []) == (["a"], [])
+    assert scope.models_for([], ["prod"]) == ([], [])
+    models, warnings = scope.models_for(["a"], ["prod", "staging"])
+    assert models == [] and warnings == [
+        "every model synced, not only the ones named: prod, staging delivered by pull request, planned whole"
+    ]

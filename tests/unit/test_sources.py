@@ -28,11 +28,13 @@ class RecordingSources:
 
     served: Snapshot
     asked: list[str] = field(default_factory=list)
+    models: list[list[str]] = field(default_factory=list)
 
     def snapshot(
         self, environments: dict[str, EnvironmentConfig], current: CurrentState, models: Collection[str] = ()
     ) -> Snapshot:
         self.asked.append(f"snapshot:{','.join(sorted(environments))}")
+        self.models.append(sorted(models))
         return self.served
 
     def readings(
@@ -59,6 +61,41 @@ def test_compute_plans_from_the_sources_it_is_given(tmp_path: Path) -> None:
         ("dev", "fraud-detector", "2")
     ]
     assert "dev/fraud-detector/seldondeployment.yaml" in computed.changed
+
+
+def write_environments(root: Path, **texts: str) -> None:
+    (root / "environments").mkdir()
+    for name, text in texts.items():
+        (root / "environments" / f"{name}.yaml").write_text(text)
+
+
+def test_a_scoped_run_asks_only_for_its_models_and_plans_only_them(tmp_path: Path) -> None:
+    write_environments(tmp_path, dev=ENVIRONMENT)
+    sources = RecordingSources(snapshot({"fraud-detector": {"dev": 2}, "churn": {"dev": 1}}))
+    settings = Settings(tracking_uri="http://127.0.0.1:9/unused", check_artifacts=False, models=["churn"])
+
+    computed = job.compute(settings, tmp_path, validate=False, sources=sources)
+
+    assert sources.models == [["churn"]]
+    assert [c.model for c in computed.plan.changes] == ["churn"]  # whatever else the source returned
+
+
+def test_an_environment_delivered_by_pull_request_is_never_scoped(tmp_path: Path) -> None:
+    reviewed = ENVIRONMENT.replace("models-dev", "models-prod") + "delivery: pull-request\n"
+    write_environments(tmp_path, dev=ENVIRONMENT, prod=reviewed)
+    sources = RecordingSources(snapshot({"fraud-detector": {"dev": 2}, "churn": {"dev": 1}}))
+    settings = Settings(tracking_uri="http://127.0.0.1:9/unused", check_artifacts=False, models=["churn"])
+
+    computed = job.compute(settings, tmp_path, validate=False, sources=sources)
+
+    assert sources.models == [[]]
+    assert sorted({c.model for c in computed.plan.changes}) == ["churn", "fraud-detector"]
+    assert any("prod delivered by pull request, planned whole" in w for w in computed.plan.warnings)
+    scoped_to_dev = Settings(
+        tracking_uri="http://127.0.0.1:9/unused", check_artifacts=False, models=["churn"], only=["dev"]
+    )
+    job.compute(scoped_to_dev, tmp_path, validate=False, sources=sources)
+    assert sources.models[-1] == ["churn"]
 
 
 def test_live_sources_use_the_fixed_clock_of_the_settings() -> None:
