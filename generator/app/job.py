@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator import gitrepo, targets, timing
-from generator.app import holds, promotions
+from generator.app import holds, promotions, statecache
 from generator.app.environments import load_all, promotion_sources
 from generator.app.pipeline import artifact_reasons, render_validated
 from generator.app.sources import LiveSources, Sources
@@ -70,7 +70,9 @@ def compute(
     scoped = scope.directories(models) if models else None
     with timing.phase("state"):
         tree = workspace.read_tree(root / settings.rendered_dir)
-        current = current_state(tree, scoped)
+        memo = statecache.load(settings.cache_dir)
+        current = current_state(tree, scoped, memo)
+        statecache.save(settings.cache_dir, memo, scoped is not None)
         current = promotions.with_history(root, settings.rendered_dir, environments, everything, current)
     with timing.phase("registry"):
         snapshot = sources.snapshot(environments, current, models)
