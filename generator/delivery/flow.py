@@ -184,7 +184,8 @@ def _commit(
     if not owned:
         return message, None
     desired = {p: c for p, c in computed.desired.items() if p.split("/")[0] in owned}
-    workspace.write_tree(Path(repo.working_tree_dir) / settings.rendered_dir, desired, owned)
+    root = Path(repo.working_tree_dir) / settings.rendered_dir
+    workspace.write_tree(root, desired, owned, known=computed.current.files)  # read by this run
     directories = [f"{settings.rendered_dir}/{name}" for name in owned]
     return message, gitrepo.commit_paths(repo, directories, message, author, committer)
 

@@ -19,6 +19,7 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from generator.errors import GitError, redact
@@ -32,14 +33,13 @@ def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under `root` by its POSIX path relative to `root` (after crash recovery)."""
     if not os.path.lexists(root):
         return {}
-    recover(root)
-    return {path: (root / path).read_bytes() for path in _paths(root)}
+    base = os.fspath(root)
+    return {path: _read(os.path.join(base, path)) for path in recover(root)}
 
 
-def _paths(root: Path) -> list[str]:
-    """Relative POSIX paths of the files under `root` (temporary files skipped), sorted."""
-    files, _ = _walk(root)
-    return [p for p in files if not PurePosixPath(p).name.startswith(TEMP_PREFIX)]
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def _walk(root: Path) -> tuple[list[str], list[str]]:
@@ -51,18 +51,19 @@ def _walk(root: Path) -> tuple[list[str], list[str]]:
         return [], []
     _check(root, os.lstat(root), directory=True)
     files, directories, pending = [], [], [""]
+    base = os.fspath(root)
     while pending:
         relative = pending.pop()
-        with os.scandir(root / relative) as entries:
+        with os.scandir(os.path.join(base, relative) if relative else base) as entries:
             for entry in entries:
                 path = f"{relative}/{entry.name}" if relative else entry.name
-                status = entry.stat(follow_symlinks=False)
-                _check(root / path, status)
-                if stat.S_ISDIR(status.st_mode):
+                if entry.is_dir(follow_symlinks=False):  # the directory entry's type: no stat call
                     directories.append(path)
                     pending.append(path)
-                else:
+                elif entry.is_file(follow_symlinks=False):
                     files.append(path)
+                else:
+                    _check(root / path, entry.stat(follow_symlinks=False))
     return sorted(files), sorted(directories)
 
 
@@ -93,16 +94,19 @@ def _shown(path: Path) -> str:
         return printable(str(absolute))
 
 
-def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> list[str]:
+def write_tree(
+    root: Path, desired: dict[str, bytes], managed: list[str], known: Mapping[str, bytes] | None = None
+) -> list[str]:
     """Make the `managed` top-level directories of `root` hold exactly `desired`.
 
-    Returns the relative paths that were written or deleted, sorted.
+    `known` is what this run read from `root` earlier (`read_tree`), so unchanged files need not be
+    read again. Returns the relative paths that were written or deleted, sorted.
     """
-    if root.is_dir():
-        recover(root)
-    existing = [p for p in _paths(root) if p.split("/", 1)[0] in managed]
+    found = recover(root) if root.is_dir() else []
+    existing = [p for p in found if p.split("/", 1)[0] in managed]
+    known = known or {}
     # Compared one file at a time: holding the old tree next to `desired` would double the memory.
-    unchanged = {p for p in existing if p in desired and (root / p).read_bytes() == desired[p]}
+    unchanged = {p for p in existing if p in desired and _holds(root, p, desired[p], known.get(p))}
     writes = {p: c for p, c in desired.items() if p not in unchanged}
     deletions = sorted(set(existing) - set(desired))
     if not writes and not deletions:
@@ -115,9 +119,18 @@ def write_tree(root: Path, desired: dict[str, bytes], managed: list[str]) -> lis
     return sorted([*writes, *deletions])
 
 
-def recover(root: Path) -> None:
-    """Finish an interrupted write (journal present) or sweep its leftovers (no journal)."""
-    files, _ = _walk(root)
+def _holds(root: Path, path: str, content: bytes, known: bytes | None) -> bool:
+    """Whether the file at `path` holds `content` (as `known` says, else as the disk says)."""
+    if known is not None:
+        return known is content or known == content
+    return (root / path).read_bytes() == content
+
+
+def recover(root: Path) -> list[str]:
+    """Finish an interrupted write (journal present) or sweep its leftovers (no journal).
+
+    Returns the files under `root` afterwards (sorted relative POSIX paths)."""
+    files, directories = _walk(root)
     if JOURNAL in files:
         try:
             journal = json.loads((root / JOURNAL).read_bytes())
@@ -126,11 +139,14 @@ def recover(root: Path) -> None:
         if not isinstance(journal, dict):
             raise _foreign_journal(root)
         _apply(root, journal)
-        files, _ = _walk(root)
-    for leftover in files:
-        if PurePosixPath(leftover).name.startswith(TEMP_PREFIX):
-            (root / leftover).unlink()
-    _prune_empty(root)
+        files, directories = _walk(root)
+    leftovers = [path for path in files if PurePosixPath(path).name.startswith(TEMP_PREFIX)]
+    for leftover in leftovers:
+        (root / leftover).unlink()
+    swept = set(leftovers)
+    kept = [path for path in files if path not in swept]
+    _prune_empty(root, kept, directories)
+    return kept
 
 
 def write_atomic(path: Path, content: bytes) -> None:
@@ -178,7 +194,9 @@ def _apply(root: Path, journal: dict[str, object]) -> None:
         (root / relative).unlink(missing_ok=True)
     _fsync_directory(root)
     (root / JOURNAL).unlink(missing_ok=True)
-    _prune_empty(root)
+    if deletions:
+        files, directories = _walk(root)
+        _prune_empty(root, files, directories)
 
 
 def _plain(relative: object) -> bool:
@@ -204,8 +222,14 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def _prune_empty(root: Path) -> None:
-    _, directories = _walk(root)
+def _prune_empty(root: Path, files: list[str], directories: list[str]) -> None:
+    """Remove the directories under `root` that hold no file (at any depth), deepest first."""
+    holding = {parent for path in files for parent in _parents(path)}
     for directory in reversed(directories):
-        if not any((root / directory).iterdir()):
+        if directory not in holding:
             (root / directory).rmdir()
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:end]) for end in range(1, len(parts))]

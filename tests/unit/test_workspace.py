@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from generator.gitrepo import workspace
 
 
@@ -40,3 +42,30 @@ def test_interrupted_after_journal_rolls_forward(tmp_path: Path) -> None:
     (tmp_path / workspace.JOURNAL).write_text(json.dumps(journal))
     assert workspace.read_tree(tmp_path) == {"dev/a.yaml": b"new"}
     assert not (tmp_path / workspace.JOURNAL).exists()
+
+
+def test_files_this_run_read_are_compared_without_reading_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "rendered"
+    workspace.write_tree(root, {"dev/a/x.yaml": b"a", "dev/b/x.yaml": b"b"}, ["dev"])
+    known = workspace.read_tree(root)
+    reads: list[Path] = []
+    original = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    desired = {"dev/a/x.yaml": b"a", "dev/b/x.yaml": b"changed", "dev/c/x.yaml": b"c"}
+    written = workspace.write_tree(root, desired, ["dev"], known=known)
+    assert written == ["dev/b/x.yaml", "dev/c/x.yaml"] and reads == []
+    assert workspace.read_tree(root) == desired
+
+
+def test_emptied_directories_are_pruned_at_any_depth(tmp_path: Path) -> None:
+    root = tmp_path / "rendered"
+    workspace.write_tree(root, {"dev/a/deep/x.yaml": b"a", "dev/b/x.yaml": b"b"}, ["dev"])
+    workspace.write_tree(root, {"dev/b/x.yaml": b"b"}, ["dev"])
+    assert not (root / "dev" / "a").exists() and (root / "dev" / "b" / "x.yaml").is_file()
