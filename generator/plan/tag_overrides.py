@@ -25,8 +25,8 @@ def apply_tag_overrides(
     settings: SeldonSettings, tags: dict[str, str], policy: TagOverrides, label: str
 ) -> SeldonSettings:
     """`settings` with the allowlisted, validated tag values applied."""
-    if not policy.enabled:
-        return settings
+    if not policy.enabled or not any(key.startswith(PREFIX) for key in tags):
+        return settings  # nothing to apply: no copy, no validation
     data = settings.model_dump()
     for key, value in sorted(tags.items()):
         if key == f"{PREFIX}replicas":
