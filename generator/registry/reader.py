@@ -15,22 +15,24 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
+from generator.registry import rest
 from generator.registry.connection import announce_retries, check_reachable, check_store_support
+from generator.registry.rest import ABSENT, RestError, RestReader
 
 T = TypeVar("T")
 PAGE = 1000
 CHUNK_CHARS = 3000  # `name IN (...)` of a GET search: well below 4 KB request lines
 POST_BATCH = 500  # ids per POST search: its filter is in the body; stays below SQLite's 999 variables
 DIRECT_LOOKUPS = 10  # up to this many names or ids: one GET each, rather than (paged) searches
-ABSENT = "RESOURCE_DOES_NOT_EXIST"
 _QUIET_RETRIES = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
@@ -71,7 +73,7 @@ def read_snapshot(
 
 
 class RegistryReader:
-    """Batched, paged reads through one `MlflowClient`."""
+    """Batched, paged reads through `api`: MLflow's REST API for http(s) URIs, else an `MlflowClient`."""
 
     def __init__(self, tracking_uri: str) -> None:
         _check_local_store(tracking_uri)
@@ -84,16 +86,25 @@ class RegistryReader:
                     f"{variable}={os.environ[variable]!r} is not a whole number",
                     "fix or unset the environment variable",
                 )
-        from mlflow import MlflowClient
-
         self.uri = tracking_uri
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         self.registered_total = 0
         self._experiments: list[str] | None = None
+        self._client: Any = None
+        # http(s): MLflow's REST API without importing mlflow (start-up time); else the client.
+        self.api: Any = RestReader(tracking_uri) if rest.usable(tracking_uri) else self.client
+
+    @property
+    def client(self) -> Any:
+        """The `MlflowClient` (for writes, artifacts, webhooks and non-http registries)."""
+        if self._client is None:
+            from mlflow import MlflowClient
+
+            self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        return self._client
 
     def registered_models(self, aliases: set[str], wanted: Callable[[str], bool]) -> list[RegisteredModel]:
         found = []
-        for model in _pages(self.client.search_registered_models, max_results=PAGE):
+        for model in _pages(self.api.search_registered_models, max_results=PAGE):
             self.registered_total += 1
             if wanted(model.name):
                 found.append(_registered(model))
@@ -110,7 +121,7 @@ class RegistryReader:
         return [m for m in found if aliases & set(m.aliases)]
 
     def _registered_model(self, name: str) -> RegisteredModel | None:
-        model = _unless_absent(self.client.get_registered_model, name)
+        model = _unless_absent(self.api.get_registered_model, name)
         return None if model is None else _registered(model)
 
     def versions(self, names: list[str], needed: set[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
@@ -126,11 +137,11 @@ class RegistryReader:
         the registry (known only after a search of all registered models)."""
         if names and self.registered_total and 2 * len(names) >= self.registered_total:
             order = ["name ASC", "version_number ASC"]  # stable while paging
-            yield from _pages(self.client.search_model_versions, None, PAGE * 10, order)
+            yield from _pages(self.api.search_model_versions, None, PAGE * 10, order)
             return
         for chunk in _chunks(names, _quote):
             query = f"name IN ({', '.join(_quote(n) for n in chunk)})"
-            yield from _pages(self.client.search_model_versions, query, max_results=PAGE * 10)
+            yield from _pages(self.api.search_model_versions, query, max_results=PAGE * 10)
 
     def resolve_storage(
         self, versions: dict[tuple[str, str], ModelVersion]
@@ -148,18 +159,18 @@ class RegistryReader:
         """Every experiment's id (searched once per reader: logged-model and run searches need them)."""
         if self._experiments is None:
             self._experiments = [
-                e.experiment_id for e in _pages(self.client.search_experiments, max_results=PAGE)
+                e.experiment_id for e in _pages(self.api.search_experiments, max_results=PAGE)
             ]
         return self._experiments
 
     def _logged_model_locations(self, ids: set[str]) -> dict[str, str]:
         if len(ids) <= DIRECT_LOOKUPS:
-            found = _existing(self.client.get_logged_model, ids)
+            found = _existing(self.api.get_logged_model, ids)
             return {m.model_id: _as_uri(m.artifact_location) for m in found}
         locations = {}
         for chunk in _batches(sorted(ids)):
             query = f"attributes.model_id IN ({', '.join(_quote(i) for i in chunk)})"
-            search = self.client.search_logged_models
+            search = self.api.search_logged_models
             for model in _pages(search, self.experiment_ids(), query, max_results=PAGE):
                 locations[model.model_id] = _as_uri(model.artifact_location)
         return locations
@@ -167,11 +178,11 @@ class RegistryReader:
     def runs(self, ids: set[str]) -> list[Any]:
         """The runs of `ids` that exist: each fetched by id when they are few, else searched."""
         if len(ids) <= DIRECT_LOOKUPS:
-            return _existing(self.client.get_run, ids)
+            return _existing(self.api.get_run, ids)
         runs: list[Any] = []
         for chunk in _batches(sorted(ids)):
             query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
-            runs.extend(_pages(self.client.search_runs, self.experiment_ids(), query, max_results=PAGE))
+            runs.extend(_pages(self.api.search_runs, self.experiment_ids(), query, max_results=PAGE))
         return runs
 
     def _run_artifact_roots(self, ids: set[str]) -> dict[str, str]:
@@ -190,12 +201,10 @@ def _registered(model: Any) -> RegisteredModel:
 
 def _unless_absent(fetch: Callable[[str], T], key: str) -> T | None:
     """`fetch(key)`, or None when MLflow answers that it does not exist."""
-    from mlflow.exceptions import MlflowException
-
     try:
         return fetch(key)
-    except MlflowException as exc:
-        if exc.error_code != ABSENT:
+    except Exception as exc:  # MlflowException or rest.RestError, both with MLflow's error code
+        if getattr(exc, "error_code", None) != ABSENT:
             raise
         return None
 
@@ -309,17 +318,24 @@ def translate_errors(uri: str) -> Iterator[None]:
 
 
 def _is_registry_failure(exc: Exception) -> bool:
-    from mlflow.exceptions import MlflowException
     from requests import RequestException
 
-    return isinstance(exc, (MlflowException, RequestException, OSError))
+    return isinstance(exc, (RestError, RequestException, OSError, *_mlflow_exceptions("MlflowException")))
 
 
 def _response_status(exc: Exception) -> int | None:
     """The HTTP status of a real server answer (not MlflowException's default of 500)."""
-    from mlflow.exceptions import RestException
+    if isinstance(exc, RestError):
+        return exc.status
+    if isinstance(exc, _mlflow_exceptions("RestException")):
+        return int(cast(Any, exc).get_http_status_code())
+    return None
 
-    return exc.get_http_status_code() if isinstance(exc, RestException) else None
+
+def _mlflow_exceptions(name: str) -> tuple[type[Exception], ...]:
+    """MLflow's exception class `name` if mlflow is loaded (if not, nothing raised one)."""
+    module = sys.modules.get("mlflow.exceptions")
+    return (getattr(module, name),) if module is not None else ()
 
 
 def _explain(uri: str, exc: Exception) -> tuple[str, str]:
