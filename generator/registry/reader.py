@@ -7,7 +7,10 @@ versions), then batched lookups of where the aliased versions' artifacts live (l
 for `models:/` sources, runs for `runs:/` sources; POST searches, so batches of `POST_BATCH`
 ids rather than URL-sized chunks; a few ids are each fetched by id instead). A read scoped to
 `names` fetches each named model by name (up to `DIRECT_LOOKUPS` of them), so its requests do not
-grow with the registry. Every MLflow failure is translated here into a `RegistryError` that
+grow with the registry. With a cache directory, the artifact locations of logged models and runs
+(which MLflow never changes) are remembered between runs (`locations`), and only new ids are
+looked up. http(s) registries are read through MLflow's REST API (`rest`) without importing
+mlflow. Every MLflow failure is translated here into a `RegistryError` that
 names the URI and says what to do.
 """
 
@@ -26,6 +29,7 @@ from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
 from generator.registry import rest
 from generator.registry.connection import announce_retries, check_reachable, check_store_support
+from generator.registry.locations import Locations
 from generator.registry.rest import ABSENT, RestError, RestReader
 
 T = TypeVar("T")
@@ -47,16 +51,18 @@ def read_snapshot(
     deployed: Iterable[tuple[str, str]] = (),
     run_metrics: bool = False,
     names: Collection[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> Snapshot:
     """Registered models carrying any of `aliases` (and `wanted`), with their aliased versions.
 
     `deployed` (model, version) pairs are read too (a rollout's stable version); with
     `run_metrics`, the metrics of every read version's run come along (offline gates). With
-    `names`, only those models are read (one that does not exist is simply absent).
+    `names`, only those models are read (one that does not exist is simply absent). With
+    `cache_dir`, where logged models and runs keep their artifacts is remembered between runs.
     """
     from generator.registry.runs import read_run_metrics  # runs builds on this module
 
-    reader = RegistryReader(tracking_uri)
+    reader = RegistryReader(tracking_uri, cache_dir)
     with translate_errors(tracking_uri):
         if names is None:
             models = reader.registered_models(aliases, wanted)
@@ -69,13 +75,14 @@ def read_snapshot(
         versions = reader.resolve_storage(versions)
         runs = {v.run_id for v in versions.values() if v.run_id} if run_metrics else set()
         metrics = read_run_metrics(reader, runs)
+    reader.locations.save(scoped=names is not None)
     return Snapshot(tracking_uri, {m.name: m for m in models}, versions, metrics)
 
 
 class RegistryReader:
     """Batched, paged reads through `api`: MLflow's REST API for http(s) URIs, else an `MlflowClient`."""
 
-    def __init__(self, tracking_uri: str) -> None:
+    def __init__(self, tracking_uri: str, cache_dir: Path | None = None) -> None:
         _check_local_store(tracking_uri)
         check_reachable(tracking_uri)  # refused: fail now, not after the client's retries
         announce_retries()
@@ -90,6 +97,7 @@ class RegistryReader:
         self.registered_total = 0
         self._experiments: list[str] | None = None
         self._client: Any = None
+        self.locations = Locations(cache_dir, tracking_uri)
         # http(s): MLflow's REST API without importing mlflow (start-up time); else the client.
         self.api: Any = RestReader(tracking_uri) if rest.usable(tracking_uri) else self.client
 
@@ -151,9 +159,18 @@ class RegistryReader:
         runs = {parsed[0] for v in versions.values() if (parsed := run_source(v.source))}
         if not logged and not runs:
             return versions
-        locations = self._logged_model_locations(logged)
-        run_roots = self._run_artifact_roots(runs)
+        locations = self._remembered("logged_models", logged, self._logged_model_locations)
+        run_roots = self._remembered("runs", runs, self._run_artifact_roots)
         return {key: _with_storage(v, locations, run_roots) for key, v in versions.items()}
+
+    def _remembered(
+        self, kind: str, ids: set[str], look_up: Callable[[set[str]], dict[str, str]]
+    ) -> dict[str, str]:
+        """Locations of `ids`: those remembered from earlier runs, the others looked up."""
+        known = self.locations.recall(kind, ids)
+        fresh = look_up(ids - known.keys())
+        self.locations.remember(kind, fresh)
+        return {**known, **fresh}
 
     def experiment_ids(self) -> list[str]:
         """Every experiment's id (searched once per reader: logged-model and run searches need them)."""
