@@ -8,6 +8,7 @@ that resolving a `models:/` (or `runs:/`) source needs. It returns the same `Sna
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
 from typing import Any
 
 from generator.model import ModelVersion, RegisteredModel, Snapshot
@@ -20,6 +21,7 @@ def read_snapshot(
     deployed: Iterable[tuple[str, str]] = (),
     run_metrics: bool = False,
     names: Collection[str] | None = None,
+    cache_dir: Path | None = None,  # the baseline remembers nothing between runs
 ) -> Snapshot:
     """Same arguments and result as `generator.registry.read_snapshot`, one call at a time."""
     from mlflow import MlflowClient

@@ -8,13 +8,10 @@ from typing import Any
 
 import click
 
-from generator.app.rightsize import Window, pull_request, right_size, write
 from generator.cli.options import CACHE, ENVIRONMENTS, REPO, SELECT, build_settings, with_options
 from generator.errors import ConfigError
 from generator.gitrepo import open_worktree
-from generator.plan.rightsize import Rule
 from generator.printable import printable
-from generator.report.rightsize import table
 
 DURATION = re.compile(r"^(?:[0-9]{1,6}[smhdw])+$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -127,6 +124,10 @@ def right_size_command(**options: Any) -> None:
     Reads Seldon Core v1 environments (others are skipped, or refused when named with -e).
     Exit 1 when Prometheus cannot be read.
     """
+    from generator.app.rightsize import Window, pull_request, right_size, write  # this command's only
+    from generator.plan.rightsize import Rule
+    from generator.report.rightsize import table
+
     own = {key: options.pop(key) for key in OWN}
     if own["write"] and own["pull_request"]:
         raise click.UsageError("--write and --pull-request are exclusive: pick one")

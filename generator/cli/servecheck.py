@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,11 +29,10 @@ from generator.plan.gates import SERVE_TAG
 from generator.registry.download import download_model, read_versions
 from generator.registry.writer import tag_versions
 from generator.render.state import current_state
-from generator.runtime import candidates, servecheck_report
-from generator.runtime.mlserver import Timeouts
-from generator.runtime.servecheck import FAILED, PASSED, SKIPPED, Candidate, Options, Result, check, exit_code
 
-WORST = {FAILED: 0, SKIPPED: 1, PASSED: 2}
+if TYPE_CHECKING:  # generator.runtime is imported by this command only (start-up of the others)
+    from generator.runtime import candidates
+    from generator.runtime.servecheck import Result
 
 
 @click.command("serve-check")
@@ -62,6 +61,10 @@ def serve_check(**options: Any) -> None:
     model when none is named, --changed-since REF, or --gate. Exit 1 when any failed; a runtime whose
     Python is not on this machine is reported skipped (never passed).
     """
+    from generator.runtime import servecheck_report
+    from generator.runtime.mlserver import Timeouts
+    from generator.runtime.servecheck import Candidate, Options, check, exit_code
+
     settings = build_settings(**{key: value for key, value in options.items() if key in KNOWN})
     declared = _declared(options)
     wanted, environments, uris = _wanted(settings, options)
@@ -90,6 +93,8 @@ def serve_check(**options: Any) -> None:
 
 
 def _wanted(settings: Settings, options: dict[str, Any]) -> tuple[list[candidates.Wanted], Any, Any]:
+    from generator.runtime import candidates
+
     repo = open_worktree(settings.repo, settings.cache_dir)
     root = Path(repo.working_tree_dir)
     environments = load_selected(settings, root)
@@ -145,10 +150,13 @@ def environment_profile(config: EnvironmentConfig, model: str) -> RuntimeProfile
 
 def _tags(results: list[Result]) -> dict[tuple[str, str], dict[str, str]]:
     """One tag per version: the worst result over its environments (failed, then skipped)."""
+    from generator.runtime.servecheck import FAILED, PASSED, SKIPPED
+
+    worst = {FAILED: 0, SKIPPED: 1, PASSED: 2}
     chosen: dict[tuple[str, str], Result] = {}
     for result in results:
         key = (result.candidate.model, result.candidate.version)
-        if key not in chosen or WORST[result.outcome] < WORST[chosen[key].outcome]:
+        if key not in chosen or worst[result.outcome] < worst[chosen[key].outcome]:
             chosen[key] = result
     return {key: {SERVE_TAG: result.tag_value} for key, result in chosen.items()}
 

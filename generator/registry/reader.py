@@ -7,7 +7,10 @@ versions), then batched lookups of where the aliased versions' artifacts live (l
 for `models:/` sources, runs for `runs:/` sources; POST searches, so batches of `POST_BATCH`
 ids rather than URL-sized chunks; a few ids are each fetched by id instead). A read scoped to
 `names` fetches each named model by name (up to `DIRECT_LOOKUPS` of them), so its requests do not
-grow with the registry. Every MLflow failure is translated here into a `RegistryError` that
+grow with the registry. With a cache directory, the artifact locations of logged models and runs
+(which MLflow never changes) are remembered between runs (`locations`), and only new ids are
+looked up. http(s) registries are read through MLflow's REST API (`rest`) without importing
+mlflow. Every MLflow failure is translated here into a `RegistryError` that
 names the URI and says what to do.
 """
 
@@ -15,22 +18,25 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from generator.errors import RegistryError, redact, shorten
 from generator.model import ModelVersion, RegisteredModel, Snapshot
+from generator.registry import rest
 from generator.registry.connection import announce_retries, check_reachable, check_store_support
+from generator.registry.locations import Locations
+from generator.registry.rest import ABSENT, RestError, RestReader
 
 T = TypeVar("T")
 PAGE = 1000
 CHUNK_CHARS = 3000  # `name IN (...)` of a GET search: well below 4 KB request lines
 POST_BATCH = 500  # ids per POST search: its filter is in the body; stays below SQLite's 999 variables
 DIRECT_LOOKUPS = 10  # up to this many names or ids: one GET each, rather than (paged) searches
-ABSENT = "RESOURCE_DOES_NOT_EXIST"
 _QUIET_RETRIES = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
@@ -45,16 +51,18 @@ def read_snapshot(
     deployed: Iterable[tuple[str, str]] = (),
     run_metrics: bool = False,
     names: Collection[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> Snapshot:
     """Registered models carrying any of `aliases` (and `wanted`), with their aliased versions.
 
     `deployed` (model, version) pairs are read too (a rollout's stable version); with
     `run_metrics`, the metrics of every read version's run come along (offline gates). With
-    `names`, only those models are read (one that does not exist is simply absent).
+    `names`, only those models are read (one that does not exist is simply absent). With
+    `cache_dir`, where logged models and runs keep their artifacts is remembered between runs.
     """
     from generator.registry.runs import read_run_metrics  # runs builds on this module
 
-    reader = RegistryReader(tracking_uri)
+    reader = RegistryReader(tracking_uri, cache_dir)
     with translate_errors(tracking_uri):
         if names is None:
             models = reader.registered_models(aliases, wanted)
@@ -67,13 +75,14 @@ def read_snapshot(
         versions = reader.resolve_storage(versions)
         runs = {v.run_id for v in versions.values() if v.run_id} if run_metrics else set()
         metrics = read_run_metrics(reader, runs)
+    reader.locations.save(scoped=names is not None)
     return Snapshot(tracking_uri, {m.name: m for m in models}, versions, metrics)
 
 
 class RegistryReader:
-    """Batched, paged reads through one `MlflowClient`."""
+    """Batched, paged reads through `api`: MLflow's REST API for http(s) URIs, else an `MlflowClient`."""
 
-    def __init__(self, tracking_uri: str) -> None:
+    def __init__(self, tracking_uri: str, cache_dir: Path | None = None) -> None:
         _check_local_store(tracking_uri)
         check_reachable(tracking_uri)  # refused: fail now, not after the client's retries
         announce_retries()
@@ -84,16 +93,26 @@ class RegistryReader:
                     f"{variable}={os.environ[variable]!r} is not a whole number",
                     "fix or unset the environment variable",
                 )
-        from mlflow import MlflowClient
-
         self.uri = tracking_uri
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         self.registered_total = 0
         self._experiments: list[str] | None = None
+        self._client: Any = None
+        self.locations = Locations(cache_dir, tracking_uri)
+        # http(s): MLflow's REST API without importing mlflow (start-up time); else the client.
+        self.api: Any = RestReader(tracking_uri) if rest.usable(tracking_uri) else self.client
+
+    @property
+    def client(self) -> Any:
+        """The `MlflowClient` (for writes, artifacts, webhooks and non-http registries)."""
+        if self._client is None:
+            from mlflow import MlflowClient
+
+            self._client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        return self._client
 
     def registered_models(self, aliases: set[str], wanted: Callable[[str], bool]) -> list[RegisteredModel]:
         found = []
-        for model in _pages(self.client.search_registered_models, max_results=PAGE):
+        for model in _pages(self.api.search_registered_models, max_results=PAGE):
             self.registered_total += 1
             if wanted(model.name):
                 found.append(_registered(model))
@@ -110,7 +129,7 @@ class RegistryReader:
         return [m for m in found if aliases & set(m.aliases)]
 
     def _registered_model(self, name: str) -> RegisteredModel | None:
-        model = _unless_absent(self.client.get_registered_model, name)
+        model = _unless_absent(self.api.get_registered_model, name)
         return None if model is None else _registered(model)
 
     def versions(self, names: list[str], needed: set[tuple[str, str]]) -> dict[tuple[str, str], ModelVersion]:
@@ -126,11 +145,11 @@ class RegistryReader:
         the registry (known only after a search of all registered models)."""
         if names and self.registered_total and 2 * len(names) >= self.registered_total:
             order = ["name ASC", "version_number ASC"]  # stable while paging
-            yield from _pages(self.client.search_model_versions, None, PAGE * 10, order)
+            yield from _pages(self.api.search_model_versions, None, PAGE * 10, order)
             return
         for chunk in _chunks(names, _quote):
             query = f"name IN ({', '.join(_quote(n) for n in chunk)})"
-            yield from _pages(self.client.search_model_versions, query, max_results=PAGE * 10)
+            yield from _pages(self.api.search_model_versions, query, max_results=PAGE * 10)
 
     def resolve_storage(
         self, versions: dict[tuple[str, str], ModelVersion]
@@ -140,26 +159,35 @@ class RegistryReader:
         runs = {parsed[0] for v in versions.values() if (parsed := run_source(v.source))}
         if not logged and not runs:
             return versions
-        locations = self._logged_model_locations(logged)
-        run_roots = self._run_artifact_roots(runs)
+        locations = self._remembered("logged_models", logged, self._logged_model_locations)
+        run_roots = self._remembered("runs", runs, self._run_artifact_roots)
         return {key: _with_storage(v, locations, run_roots) for key, v in versions.items()}
+
+    def _remembered(
+        self, kind: str, ids: set[str], look_up: Callable[[set[str]], dict[str, str]]
+    ) -> dict[str, str]:
+        """Locations of `ids`: those remembered from earlier runs, the others looked up."""
+        known = self.locations.recall(kind, ids)
+        fresh = look_up(ids - known.keys())
+        self.locations.remember(kind, fresh)
+        return {**known, **fresh}
 
     def experiment_ids(self) -> list[str]:
         """Every experiment's id (searched once per reader: logged-model and run searches need them)."""
         if self._experiments is None:
             self._experiments = [
-                e.experiment_id for e in _pages(self.client.search_experiments, max_results=PAGE)
+                e.experiment_id for e in _pages(self.api.search_experiments, max_results=PAGE)
             ]
         return self._experiments
 
     def _logged_model_locations(self, ids: set[str]) -> dict[str, str]:
         if len(ids) <= DIRECT_LOOKUPS:
-            found = _existing(self.client.get_logged_model, ids)
+            found = _existing(self.api.get_logged_model, ids)
             return {m.model_id: _as_uri(m.artifact_location) for m in found}
         locations = {}
         for chunk in _batches(sorted(ids)):
             query = f"attributes.model_id IN ({', '.join(_quote(i) for i in chunk)})"
-            search = self.client.search_logged_models
+            search = self.api.search_logged_models
             for model in _pages(search, self.experiment_ids(), query, max_results=PAGE):
                 locations[model.model_id] = _as_uri(model.artifact_location)
         return locations
@@ -167,11 +195,11 @@ class RegistryReader:
     def runs(self, ids: set[str]) -> list[Any]:
         """The runs of `ids` that exist: each fetched by id when they are few, else searched."""
         if len(ids) <= DIRECT_LOOKUPS:
-            return _existing(self.client.get_run, ids)
+            return _existing(self.api.get_run, ids)
         runs: list[Any] = []
         for chunk in _batches(sorted(ids)):
             query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
-            runs.extend(_pages(self.client.search_runs, self.experiment_ids(), query, max_results=PAGE))
+            runs.extend(_pages(self.api.search_runs, self.experiment_ids(), query, max_results=PAGE))
         return runs
 
     def _run_artifact_roots(self, ids: set[str]) -> dict[str, str]:
@@ -190,12 +218,10 @@ def _registered(model: Any) -> RegisteredModel:
 
 def _unless_absent(fetch: Callable[[str], T], key: str) -> T | None:
     """`fetch(key)`, or None when MLflow answers that it does not exist."""
-    from mlflow.exceptions import MlflowException
-
     try:
         return fetch(key)
-    except MlflowException as exc:
-        if exc.error_code != ABSENT:
+    except Exception as exc:  # MlflowException or rest.RestError, both with MLflow's error code
+        if getattr(exc, "error_code", None) != ABSENT:
             raise
         return None
 
@@ -309,17 +335,24 @@ def translate_errors(uri: str) -> Iterator[None]:
 
 
 def _is_registry_failure(exc: Exception) -> bool:
-    from mlflow.exceptions import MlflowException
     from requests import RequestException
 
-    return isinstance(exc, (MlflowException, RequestException, OSError))
+    return isinstance(exc, (RestError, RequestException, OSError, *_mlflow_exceptions("MlflowException")))
 
 
 def _response_status(exc: Exception) -> int | None:
     """The HTTP status of a real server answer (not MlflowException's default of 500)."""
-    from mlflow.exceptions import RestException
+    if isinstance(exc, RestError):
+        return exc.status
+    if isinstance(exc, _mlflow_exceptions("RestException")):
+        return int(cast(Any, exc).get_http_status_code())
+    return None
 
-    return exc.get_http_status_code() if isinstance(exc, RestException) else None
+
+def _mlflow_exceptions(name: str) -> tuple[type[Exception], ...]:
+    """MLflow's exception class `name` if mlflow is loaded (if not, nothing raised one)."""
+    module = sys.modules.get("mlflow.exceptions")
+    return (getattr(module, name),) if module is not None else ()
 
 
 def _explain(uri: str, exc: Exception) -> tuple[str, str]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -114,3 +115,18 @@ def test_scoped_read_of_a_sqlite_store(tmp_path_factory: pytest.TempPathFactory)
     everything = read_snapshot(uri, {"dev"})
     assert list(scoped.models) == [odd]
     assert scoped.versions == {(odd, "1"): everything.versions[(odd, "1")]}
+
+
+def test_remembered_locations_spare_the_lookups_and_read_the_same(
+    registry: TestRegistry, prefix: str, tmp_path: Path
+) -> None:
+    wanted = lambda name: name.startswith(prefix)  # noqa: E731
+    with FaultProxy(registry.url) as proxy:
+        first = read_snapshot(proxy.url, ALIASES, wanted, cache_dir=tmp_path)
+        assert endpoints(proxy)["logged-models/{id}"] == 1  # every version shares one logged model
+        proxy.requests.clear()
+        again = read_snapshot(proxy.url, ALIASES, wanted, cache_dir=tmp_path)
+        assert "logged-models/{id}" not in endpoints(proxy)
+    assert again.versions == first.versions
+    assert again.versions == read_snapshot(registry.url, ALIASES, wanted).versions
+    assert len(list((tmp_path / "registry-locations").iterdir())) == 1

@@ -1,0 +1,307 @@
+"""A small read-only client of MLflow's documented REST API 2.0, for http(s) tracking URIs.
+
+Importing `mlflow` costs about 1.7 s of every run on 2 busy cores, and a no-op sync uses it only
+for the registry read's few searches. `RestReader` answers the same calls `RegistryReader` makes
+of an `MlflowClient` (same names, arguments, result attributes and page tokens) with `requests`
+and plain JSON. It honours the client's environment as MLflow does: MLFLOW_TRACKING_TOKEN,
+MLFLOW_TRACKING_USERNAME/PASSWORD (or `~/.mlflow/credentials`), MLFLOW_TRACKING_INSECURE_TLS,
+MLFLOW_TRACKING_SERVER_CERT_PATH, MLFLOW_TRACKING_CLIENT_CERT_PATH, and MLflow's retry settings
+(MLFLOW_HTTP_REQUEST_MAX_RETRIES, _BACKOFF_FACTOR, _BACKOFF_JITTER, _TIMEOUT) through urllib3's
+`Retry`. What it cannot do without MLflow (auth plugins, AWS SigV4, workspaces) is left to the
+`MlflowClient`: `usable(uri)` says when this client applies.
+"""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+API = "/api/2.0/mlflow"
+ABSENT = "RESOURCE_DOES_NOT_EXIST"
+RETRIED_STATUSES = (408, 429, 500, 502, 503, 504)  # MLflow's transient failures
+NEEDS_MLFLOW = ("MLFLOW_TRACKING_AUTH", "MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_WORKSPACE")
+TRUE, FALSE = ("true", "1"), ("false", "0")
+
+
+def usable(uri: str) -> bool:
+    """An http(s) URI whose client settings this module covers (else use `MlflowClient`)."""
+    if urlsplit(uri).scheme not in ("http", "https"):
+        return False
+    return not any(os.environ.get(variable, "").strip() for variable in NEEDS_MLFLOW)
+
+
+class RestError(Exception):
+    """An MLflow error answer: its HTTP status and `error_code` (as MLflow's `RestException`)."""
+
+    def __init__(self, status: int, error_code: str, message: str) -> None:
+        super().__init__(f"{error_code}: {message}")
+        self.status = status
+        self.error_code = error_code
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a search: its items and the next page's token (None on the last page)."""
+
+    items: list[Any]
+    token: str | None
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    aliases: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    name: str
+    version: str
+    source: str
+    run_id: str | None
+    status: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    experiment_id: str
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    model_id: str
+    artifact_location: str
+
+
+class RestReader:
+    """The read calls of `MlflowClient` that `RegistryReader` uses, over MLflow's REST API."""
+
+    def __init__(self, uri: str) -> None:
+        import requests  # only when used: requests costs start-up time
+
+        self.base = uri.rstrip("/") + API
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(max_retries=_retry())
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(_auth_header())
+        self.session.verify = _verify()
+        self.session.cert = os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH") or None
+        self.timeout = float(os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "120"))
+
+    def search_registered_models(self, max_results: int, page_token: str | None = None) -> Page:
+        found = self._get("registered-models/search", _params(max_results=max_results, page_token=page_token))
+        return Page([_registered_model(m) for m in found.get("registered_models", [])], _token(found))
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        return _registered_model(self._get("registered-models/get", {"name": name})["registered_model"])
+
+    def search_model_versions(
+        self,
+        filter_string: str | None = None,
+        max_results: int | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page:
+        params = _params(
+            filter=filter_string, max_results=max_results, order_by=order_by, page_token=page_token
+        )
+        found = self._get("model-versions/search", params)
+        return Page([_model_version(v) for v in found.get("model_versions", [])], _token(found))
+
+    def search_experiments(self, max_results: int, page_token: str | None = None) -> Page:
+        body = _params(max_results=max_results, page_token=page_token, view_type="ACTIVE_ONLY")
+        found = self._post("experiments/search", body)
+        return Page(
+            [Experiment(str(e["experiment_id"])) for e in found.get("experiments", [])], _token(found)
+        )
+
+    def search_logged_models(
+        self,
+        experiment_ids: list[str],
+        filter_string: str | None = None,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> Page:
+        body = _params(
+            experiment_ids=experiment_ids,
+            filter=filter_string,
+            max_results=max_results,
+            page_token=page_token,
+        )
+        found = self._post("logged-models/search", body)
+        return Page([_logged_model(m) for m in found.get("models", [])], _token(found))
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        return _logged_model(self._get(f"logged-models/{quote(model_id, safe='')}", {})["model"])
+
+    def search_runs(
+        self,
+        experiment_ids: list[str],
+        filter_string: str = "",
+        max_results: int = 1000,
+        page_token: str | None = None,
+    ) -> Page:
+        body = _params(
+            experiment_ids=experiment_ids,
+            filter=filter_string,
+            max_results=max_results,
+            page_token=page_token,
+            run_view_type="ACTIVE_ONLY",
+        )
+        found = self._post("runs/search", body)
+        return Page([_run(r) for r in found.get("runs", [])], _token(found))
+
+    def get_run(self, run_id: str) -> Any:
+        return _run(self._get("runs/get", {"run_id": run_id})["run"])
+
+    def _get(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
+        return _answer(self.session.get(f"{self.base}/{endpoint}", params=params, timeout=self.timeout))
+
+    def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        return _answer(self.session.post(f"{self.base}/{endpoint}", json=body, timeout=self.timeout))
+
+
+def _retry() -> Any:
+    """MLflow's retry policy (`mlflow.utils.request_utils`), from the same environment variables."""
+    from urllib3.util.retry import Retry
+
+    tries = int(os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "7"))
+    return Retry(
+        total=tries,
+        connect=tries,
+        read=tries,
+        redirect=tries,
+        status=tries,
+        status_forcelist=RETRIED_STATUSES,
+        backoff_factor=float(os.environ.get("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "2")),
+        backoff_jitter=float(os.environ.get("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "1.0")),
+        allowed_methods=None,  # the searches are POSTs, and reads: retried as MLflow does
+        respect_retry_after_header=_flag("MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER", default=True),
+    )
+
+
+def _auth_header() -> dict[str, str]:
+    """Basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD (or the credentials file), else the token."""
+    username, password = _credentials()
+    if username and password:
+        pair = base64.standard_b64encode(f"{username}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {pair}"}
+    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _credentials() -> tuple[str | None, str | None]:
+    stored: dict[str, str] = {}
+    path = Path(os.path.expanduser("~/.mlflow/credentials"))
+    if path.is_file():
+        config = configparser.ConfigParser()
+        config.read(path)
+        stored = dict(config["mlflow"]) if "mlflow" in config else {}
+    username = os.environ.get("MLFLOW_TRACKING_USERNAME") or stored.get("mlflow_tracking_username")
+    password = os.environ.get("MLFLOW_TRACKING_PASSWORD") or stored.get("mlflow_tracking_password")
+    return username, password
+
+
+def _verify() -> bool | str:
+    insecure = _flag("MLFLOW_TRACKING_INSECURE_TLS", default=False)
+    server_cert = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH")
+    if insecure and server_cert:
+        from generator.errors import RegistryError
+
+        raise RegistryError(
+            "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set",
+            "unset one of them",
+        )
+    return False if insecure else server_cert or True
+
+
+def _flag(variable: str, default: bool) -> bool:
+    value = os.environ.get(variable, "").strip().lower()
+    if not value:
+        return default
+    if value not in TRUE + FALSE:
+        from generator.errors import RegistryError
+
+        raise RegistryError(
+            f"{variable}={value!r} is not true or false", "fix or unset the environment variable"
+        )
+    return value in TRUE
+
+
+def _answer(response: Any) -> dict[str, Any]:
+    """The JSON of a 200 answer; otherwise a `RestError` with MLflow's error code (or the status)."""
+    if response.status_code == 200:
+        found = response.json() if response.content.strip() else {}
+        return found if isinstance(found, dict) else {}
+    try:
+        error = response.json()
+    except ValueError:
+        error = None
+    if isinstance(error, dict) and "error_code" in error:
+        raise RestError(response.status_code, str(error["error_code"]), str(error.get("message", "")))
+    text = " ".join(response.text.split())[:200]
+    raise RestError(response.status_code, f"HTTP {response.status_code}", text)
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    """The request's fields that are set (as MLflow's client sends only set proto fields)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _token(found: dict[str, Any]) -> str | None:
+    return found.get("next_page_token") or None
+
+
+def _pairs(items: Iterable[dict[str, Any]], key: str, value: str) -> dict[str, str]:
+    return {str(item.get(key, "")): str(item.get(value, "")) for item in items}
+
+
+def _registered_model(found: dict[str, Any]) -> RegisteredModel:
+    return RegisteredModel(
+        name=str(found.get("name", "")),
+        aliases=_pairs(found.get("aliases", []), "alias", "version"),
+        tags=_pairs(found.get("tags", []), "key", "value"),
+    )
+
+
+def _model_version(found: dict[str, Any]) -> ModelVersion:
+    return ModelVersion(
+        name=str(found.get("name", "")),
+        version=str(found.get("version", "")),
+        source=str(found.get("source", "")),
+        run_id=found.get("run_id"),
+        status=str(found.get("status", "PENDING_REGISTRATION")),  # the proto enum's default
+        tags=_pairs(found.get("tags", []), "key", "value"),
+    )
+
+
+def _logged_model(found: dict[str, Any]) -> LoggedModel:
+    info = found.get("info", {})
+    return LoggedModel(
+        model_id=str(info.get("model_id", "")), artifact_location=str(info.get("artifact_uri", ""))
+    )
+
+
+def _run(found: dict[str, Any]) -> Any:
+    """A run as `MlflowClient` shows it: `.info.run_id`, `.info.artifact_uri`, `.data.metrics`."""
+    info = found.get("info", {})
+    metrics = {
+        str(m.get("key", "")): float(m.get("value", 0.0)) for m in found.get("data", {}).get("metrics", [])
+    }
+    return SimpleNamespace(
+        info=SimpleNamespace(run_id=str(info.get("run_id", "")), artifact_uri=info.get("artifact_uri")),
+        data=SimpleNamespace(metrics=metrics),
+    )
