@@ -62,6 +62,7 @@ class LiveSources:
             deployed=deployed_versions(current),
             run_metrics=needs_run_metrics(environments),
             names=models or None,
+            cache_dir=self.settings.cache_dir,
         )
 
     def readings(

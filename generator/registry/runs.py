@@ -16,8 +16,8 @@ def read_run_metrics(reader: RegistryReader, run_ids: set[str]) -> dict[str, dic
     """run id -> metric name -> latest value, for the runs of `run_ids` that exist."""
     if not run_ids:
         return {}
-    client = reader.client
-    experiments = [e.experiment_id for e in _pages(client.search_experiments, max_results=PAGE)]
+    client = reader.api  # MLflow's REST API for http(s) registries, else its client
+    experiments = reader.experiment_ids()
     found: dict[str, dict[str, float]] = {}
     for chunk in _chunks(sorted(run_ids), _quote):
         query = f"attributes.run_id IN ({', '.join(_quote(i) for i in chunk)})"
