@@ -4,13 +4,13 @@ a corrupt, foreign or unwritable cache is ignored; the cache stays bounded."""
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from generator.model.runtime import ModelFacts
+from generator.registry import factcache
 from generator.registry.artifacts import read_model_facts
 from generator.registry.factcache import FactCache
 from tests.support.artifact_proxy import ROOT, ArtifactProxy, artifact_proxy
@@ -48,7 +48,7 @@ def test_failures_are_read_again(proxy: ArtifactProxy, tmp_path: Path) -> None:
     assert isinstance(read_model_facts(proxy.url, {URI}, cache_dir=tmp_path)[URI], ModelFacts)
 
 
-CORRUPT = ["{not json", '{"format": 1, "key": "other", "facts": {}}', "[]", '{"format": 1}', ""]
+CORRUPT = ["{not json", '{"format": 2, "entries": {}}', "[]", '{"format": 1, "entries": []}', "", "\x00\xff"]
 
 
 @pytest.mark.parametrize("content", CORRUPT)
@@ -57,8 +57,8 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored(
 ) -> None:
     serve_one_version(proxy)
     expected = read_model_facts(proxy.url, {URI}, cache_dir=tmp_path)
-    (entry,) = (tmp_path / "model-facts").glob("*.json")
-    entry.write_text(content)
+    (shard,) = (tmp_path / "model-facts").glob("*.json")
+    shard.write_bytes(content.encode("latin-1"))  # "\x00\xff": not UTF-8
 
     assert read_model_facts(proxy.url, {URI}, cache_dir=tmp_path) == expected
     assert len(proxy.seen) == 4  # read again, and kept again
@@ -68,8 +68,8 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored(
 def test_wrongly_typed_facts_in_a_cache_file_are_ignored(tmp_path: Path) -> None:
     cache = FactCache(tmp_path, "http://mlflow")
     cache.keep({URI: ModelFacts(flavors={"sklearn": {}}, python="3.11")})
-    (entry,) = tmp_path.glob("*.json")
-    entry.write_text(entry.read_text().replace('"3.11"', "3.11"))
+    (shard,) = tmp_path.glob("*.json")
+    shard.write_text(shard.read_text().replace('"3.11"', "3.11"))
     assert cache.known({URI}) == {}
 
 
@@ -97,15 +97,14 @@ def test_locations_relative_to_a_server_are_kept_per_server(tmp_path: Path) -> N
     assert other.known({URI, "s3://bucket/m"}) == {"s3://bucket/m": facts}
 
 
-def test_the_cache_keeps_at_most_its_limit_least_recently_used_first(tmp_path: Path) -> None:
-    cache = FactCache(tmp_path, "http://mlflow", limit=10)
+def test_the_cache_keeps_at_most_its_limit_the_oldest_dropped_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = FactCache(tmp_path, "http://mlflow", limit=2 * factcache.SHARDS)  # 2 per shard
+    same_shard = [uri for uri in (f"s3://bucket/{n}" for n in range(2000)) if cache._key(uri)[:2] == "00"]
     facts = ModelFacts(flavors={"sklearn": {}})
-    cache.keep({f"s3://bucket/{index}": facts for index in range(10)})
-    for number, entry in enumerate(sorted(tmp_path.glob("*.json"))):
-        os.utime(entry, (1_000_000 + number, 1_000_000 + number))
-    assert len(cache.known({"s3://bucket/3"})) == 1  # used now: kept
-
-    cache.keep({"s3://bucket/new": facts})
-
-    assert len(list(tmp_path.glob("*.json"))) == 9
-    assert set(cache.known({"s3://bucket/3", "s3://bucket/new"})) == {"s3://bucket/3", "s3://bucket/new"}
+    for second, uri in enumerate(same_shard[:3]):
+        monkeypatch.setattr(factcache.time, "time", lambda second=second: 1_000_000.0 + second)
+        cache.keep({uri: facts})
+    assert set(cache.known(set(same_shard[:3]))) == set(same_shard[1:3])
+    assert len(list(tmp_path.glob("*.json"))) == 1
