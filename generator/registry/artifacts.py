@@ -44,7 +44,11 @@ def read_model_facts(
     missing = sorted(uris - set(found))
     if missing:
         proxy = _proxy(tracking_uri, workers, missing)
-        found.update(_read_all(tracking_uri, missing, workers, proxy))
+        try:
+            found.update(_read_all(tracking_uri, missing, workers, proxy))
+        finally:
+            if proxy is not None:
+                proxy.close()
     if cache is not None:
         cache.keep({uri: facts for uri in missing if isinstance(facts := found[uri], ModelFacts)})
     return found

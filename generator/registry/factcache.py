@@ -10,9 +10,10 @@ deleting `<cache dir>/model-facts/`.
 Only facts are kept, never failures, so a fixed upload is read again. Entries are keyed by a
 hash of the location (and, for locations relative to a tracking server, of the tracking URI) and
 spread over 256 small JSON files by the hash's first byte. A file is merged with what is on disk
-and replaced atomically, so processes sharing the directory need no lock: at worst two writing the
-same file at once drop each other's new entries, which are then read again. A corrupt, unreadable or foreign file is a miss, never an error; a read-only or full disk only means
-nothing is kept. At most `limit` entries are kept (about 600 bytes each): the oldest go first.
+and replaced atomically, so processes sharing the directory need no lock: at worst two writing
+the same file at once drop each other's new entries, which are then read again. A corrupt,
+unreadable or foreign file is a miss, never an error; a read-only or full disk only means nothing
+is kept. At most `limit` entries are kept (about 600 bytes each): the oldest go first.
 """
 
 from __future__ import annotations

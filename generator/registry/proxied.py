@@ -71,6 +71,10 @@ class ArtifactProxy:
             raise ProxyError(f"GET {name} answered HTTP {response.status} {response.reason or ''}".strip())
         return bytes(response.data).decode("utf-8")
 
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.pool.clear()
+
 
 def proxy_for(tracking_uri: str, workers: int) -> ArtifactProxy | None:
     """A reader for `tracking_uri`'s artifact proxy, or None when MLflow's code must read."""
