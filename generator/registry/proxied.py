@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 import urllib3
 
-PROXY_PATH = "/api/2.0/mlflow-artifacts/artifacts"
 SCHEMES = ("mlflow-artifacts", "http", "https")  # the locations read here
 TRANSIENT = (408, 429, 500, 502, 503, 504)  # what MLflow's client retries
 
@@ -45,11 +44,20 @@ class ArtifactProxy:
         self.tracking_uri, self.pool, self.headers = tracking_uri, pool, headers
 
     def serves(self, uri: str) -> bool:
-        """Whether a folder at `uri` is read here (else through MLflow's artifact code)."""
-        return urlsplit(uri).scheme in SCHEMES
+        """Whether the folder at `uri` is read here: a location on the tracking server itself.
+
+        Another host (an http(s) source, `mlflow-artifacts://other-host/...`) keeps MLflow's
+        artifact code, so the tracking server's credentials go nowhere MLflow would not send them.
+        """
+        if urlsplit(uri).scheme not in SCHEMES:
+            return False
+        try:
+            return _origin(self.file_url(uri, "")) == _origin(self.tracking_uri)
+        except Exception:  # noqa: BLE001 - MLflow's code will say what is wrong with the location
+            return False
 
     def file_url(self, folder: str, name: str) -> str:
-        """The URL of file `name` of the folder at `uri`, resolved as MLflow resolves it."""
+        """The URL of file `name` of the folder at `folder`, resolved as MLflow resolves it."""
         if urlsplit(folder).scheme == "mlflow-artifacts":
             from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
 
@@ -131,7 +139,7 @@ def _pool(tracking_uri: str, creds: Any, workers: int) -> urllib3.PoolManager:
     options: dict[str, Any] = {
         "maxsize": max(1, workers),
         "retries": retries,
-        "timeout": urllib3.Timeout(total=float(MLFLOW_HTTP_REQUEST_TIMEOUT.get())),
+        "timeout": float(MLFLOW_HTTP_REQUEST_TIMEOUT.get()),  # connect and read, as requests takes it
         **_tls(creds),
     }
     proxy = _environment_proxy(tracking_uri)
@@ -156,6 +164,12 @@ def _environment_proxy(url: str) -> str | None:
     if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
     return proxy
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
 
 
 def _cause(exc: Exception) -> str:

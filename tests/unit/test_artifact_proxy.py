@@ -130,3 +130,18 @@ def test_the_environments_http_proxy_is_honoured_unless_no_proxy_exempts_the_hos
     assert proxied._environment_proxy("http://mlflow.internal:5000") == "http://proxy.internal:3128"
     monkeypatch.setenv("NO_PROXY", "mlflow.internal")
     assert proxied._environment_proxy("http://mlflow.internal:5000") is None
+
+
+def test_only_locations_on_the_tracking_server_are_read_directly() -> None:
+    reader = proxied.proxy_for("http://MLflow.internal:5000/prefix", 4)
+    assert reader is not None
+    assert reader.serves("mlflow-artifacts:/1/models/m-a/artifacts")
+    assert reader.serves("mlflow-artifacts://mlflow.internal:5000/1/m")
+    assert reader.serves("http://mlflow.internal:5000/prefix/api/2.0/mlflow-artifacts/artifacts/1/m")
+    assert not reader.serves("mlflow-artifacts://elsewhere:5000/1/m")
+    assert not reader.serves("https://mlflow.internal/1/m")  # another port: another origin
+    assert not reader.serves("https://attacker.example/m")
+    assert not reader.serves("s3://bucket/m")
+    assert reader.file_url("mlflow-artifacts:/1/m", "MLmodel") == (
+        "http://MLflow.internal:5000/prefix/api/2.0/mlflow-artifacts/artifacts/1/m/MLmodel"
+    )
