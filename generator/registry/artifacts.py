@@ -34,8 +34,9 @@ def read_model_facts(
 ) -> dict[str, ModelFacts | str]:
     """`{storage uri: facts}`, or a one-line problem for a version whose MLmodel cannot be read.
 
-    Up to `workers` versions are read at once (each read is a few small downloads, so the time
-    is the storage's latency, not this machine's CPU). With `cache_dir`, facts read by an earlier
+    Up to `workers` versions are read at once (each read is a few small downloads: the time is
+    the storage's, for the artifact proxy the tracking server's CPU per request, see
+    docs/performance.md "Artifact check throughput"). With `cache_dir`, facts read by an earlier
     run are reused and new ones kept (`generator.registry.factcache`): only failures and versions
     never seen are read.
     """
