@@ -81,7 +81,9 @@ def measure(n: int, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
             bench = Bench(workdir, proxy, registry, args.timeout, args.monitoring == "on")
             bench.prepare()
             naive_runs = args.naive_runs if args.naive_runs is not None else args.runs
-            runs = run_scenarios(bench, args.runs, naive_runs if n <= args.naive_up_to else 0)
+            naive_runs = naive_runs if n <= args.naive_up_to else 0
+            facts_kept_runs = args.runs if args.facts_kept_runs is None else args.facts_kept_runs
+            runs = run_scenarios(bench, args.runs, naive_runs, facts_kept_runs)
     finally:
         server.stop()
     size: dict[str, Any] = {
@@ -110,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1000,
         help="measure the naive baseline only up to this many models (default: 1000; it is slow)",
+    )
+    parser.add_argument(
+        "--facts-kept-runs",
+        type=int,
+        help="runs of a full sync with the model facts cache kept from the previous sync (default: --runs)",
     )
     parser.add_argument("--versions", type=int, default=3, help="versions per model (default: 3)")
     parser.add_argument(

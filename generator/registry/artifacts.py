@@ -1,10 +1,14 @@
-"""Pre-deployment reads of a model version's own files, through MLflow's artifact code.
+"""Pre-deployment reads of a model version's own files.
 
 Before anything is rendered, each newly deployed version's `MLmodel` file is read from where the
 registry says the artifacts live (S3, GCS, the MLflow artifact proxy, a local store ...), with the
 environment it was saved in: `requirements.txt` (else `conda.yaml`'s pip list) and the saving
 Python (`MLmodel`, else `python_env.yaml`). `generator.plan.compat` judges them against the
 runtime that will serve the version. Versions are deduplicated by location.
+
+Locations behind MLflow's artifact proxy (`mlflow-artifacts:`, http(s)) are read with one pooled
+GET per file (`generator.registry.proxied`); every other store through MLflow's artifact code.
+Facts already read can be kept between runs (`generator.registry.factcache`).
 """
 
 from __future__ import annotations
@@ -14,33 +18,68 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator import timing, yamlio
 from generator.errors import shorten
 from generator.model.runtime import ModelFacts, normalised
+from generator.registry.factcache import FactCache
+from generator.registry.proxied import SCHEMES, ArtifactProxy, proxy_for
 
 PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,#]+))?")
 
 
-def read_model_facts(tracking_uri: str, uris: set[str], workers: int = 16) -> dict[str, ModelFacts | str]:
+def read_model_facts(
+    tracking_uri: str, uris: set[str], workers: int = 16, cache_dir: Path | None = None
+) -> dict[str, ModelFacts | str]:
     """`{storage uri: facts}`, or a one-line problem for a version whose MLmodel cannot be read.
 
-    Up to `workers` versions are read at once (each read is a few small downloads, so the time
-    is the storage's latency, not this machine's CPU).
+    Up to `workers` versions are read at once (each read is a few small downloads: the time is
+    the storage's, for the artifact proxy the tracking server's CPU per request, see
+    docs/performance.md "Artifact check throughput"). With `cache_dir`, facts read by an earlier
+    run are reused and new ones kept (`generator.registry.factcache`): only failures and versions
+    never seen are read.
     """
+    cache = FactCache(cache_dir / "model-facts", tracking_uri) if cache_dir is not None else None
+    found: dict[str, ModelFacts | str] = dict(cache.known(uris)) if cache is not None else {}
+    missing = sorted(uris - set(found))
+    if missing:
+        proxy = _proxy(tracking_uri, workers, missing)
+        try:
+            found.update(_read_all(tracking_uri, missing, workers, proxy))
+        finally:
+            if proxy is not None:
+                proxy.close()
+    if cache is not None:
+        cache.keep({uri: facts for uri in missing if isinstance(facts := found[uri], ModelFacts)})
+    return found
+
+
+def _read_all(
+    tracking_uri: str, ordered: list[str], workers: int, proxy: ArtifactProxy | None
+) -> dict[str, ModelFacts | str]:
     found: dict[str, ModelFacts | str] = {}
-    ordered = sorted(uris)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(ordered) or 1))) as pool:
-        read = pool.map(lambda uri: _read(tracking_uri, uri), ordered)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(ordered)))) as pool:
+        read = pool.map(lambda uri: _read(tracking_uri, uri, proxy), ordered)
         for done, (uri, facts) in enumerate(zip(ordered, read, strict=True)):
             timing.progress("artifacts", done, len(ordered))
             found[uri] = facts
     return found
 
 
-def _read(tracking_uri: str, uri: str) -> ModelFacts | str:
+def _proxy(tracking_uri: str, workers: int, uris: list[str]) -> ArtifactProxy | None:
+    """The artifact proxy reader when any of `uris` is served by it (and MLflow's auth allows)."""
+    if not any(urlsplit(uri).scheme in SCHEMES for uri in uris):
+        return None
+    return proxy_for(tracking_uri, workers)
+
+
+def _read(tracking_uri: str, uri: str, proxy: ArtifactProxy | None) -> ModelFacts | str:
+    folder = uri.rstrip("/")
+    if proxy is not None and proxy.serves(folder):
+        return _facts(_ProxiedFolder(proxy, folder))
     with tempfile.TemporaryDirectory(prefix="model-gitops-mlmodel-") as directory:
-        return _facts(_Folder(tracking_uri, uri.rstrip("/"), Path(directory)))
+        return _facts(_Folder(tracking_uri, folder, Path(directory)))
 
 
 class _Folder:
@@ -70,7 +109,17 @@ class _Folder:
         return self._repository
 
 
-def _facts(folder: _Folder) -> ModelFacts | str:
+class _ProxiedFolder:
+    """A version's artifact folder behind MLflow's artifact proxy: one pooled GET per file."""
+
+    def __init__(self, proxy: ArtifactProxy, uri: str) -> None:
+        self.proxy, self.uri = proxy, uri
+
+    def text(self, name: str) -> str:
+        return self.proxy.text(self.uri, name)
+
+
+def _facts(folder: _Folder | _ProxiedFolder) -> ModelFacts | str:
     uri = folder.uri
     try:
         text = folder.text("MLmodel")
@@ -146,7 +195,7 @@ def _yaml(text: str | None) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else {}
 
 
-def _optional(folder: _Folder, name: str) -> str | None:
+def _optional(folder: _Folder | _ProxiedFolder, name: str) -> str | None:
     """The file's text, or None when it is absent or unreadable (older models lack some)."""
     try:
         return folder.text(name)
