@@ -89,7 +89,7 @@ def compute(
     if settings.check_artifacts:
         with timing.phase("artifacts"):
             reasons, warnings = artifact_reasons(
-                the_plan, current, settings.tracking_uri, settings.artifact_workers
+                the_plan, current, settings.tracking_uri, settings.artifact_workers, settings.cache_dir
             )
             the_plan = quarantine(the_plan, current, reasons)
             the_plan = replace(the_plan, warnings=[*the_plan.warnings, *warnings])

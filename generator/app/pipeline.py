@@ -9,6 +9,7 @@ Problems that belong to no single model (a broken kustomization, a missing tool)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from generator import targets, yamlio
 from generator.config import EnvironmentConfig, SeldonSettings
@@ -44,7 +45,7 @@ class Fresh:
 
 
 def artifact_reasons(
-    plan: Plan, current: CurrentState, tracking_uri: str, workers: int = 16
+    plan: Plan, current: CurrentState, tracking_uri: str, workers: int = 16, cache_dir: Path | None = None
 ) -> tuple[Reasons, list[str]]:
     """Check every version about to serve traffic that is not serving yet, or whose server changes
     (another implementation, protocol or runtime image): the MLflow flavor its server needs and the
@@ -56,7 +57,7 @@ def artifact_reasons(
     """
     fresh = _fresh(plan, current)
     uris = {item.version.storage_uri for item in fresh}
-    facts = read_model_facts(tracking_uri, uris, workers) if fresh else {}
+    facts = read_model_facts(tracking_uri, uris, workers, cache_dir) if fresh else {}
     reasons: Reasons = {}
     warnings: list[str] = []
     for item in fresh:

@@ -7,6 +7,7 @@ drift, and refuse drift too with `safety.strict_runtime`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,7 +66,9 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """The locations whose files are read (the seam to MLflow), answering with SKOPS_MODEL."""
     asked: set[str] = set()
 
-    def fake(tracking_uri: str, uris: set[str], workers: int) -> dict[str, ModelFacts | str]:
+    def fake(
+        tracking_uri: str, uris: set[str], workers: int, cache_dir: Path | None = None
+    ) -> dict[str, ModelFacts | str]:
         asked.update(uris)
         return dict.fromkeys(uris, SKOPS_MODEL)
 
