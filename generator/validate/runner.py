@@ -176,6 +176,7 @@ def _kubeconform_problems(stdout: str, stderr: str, returncode: int) -> list[str
         env = Path(resource.get("filename", "?")).stem
         message = _short_kubeconform_message(resource.get("msg", ""))
         problems.append(f"{env}/{resource.get('name')} ({resource.get('kind')}): {message}")
+    problems.sort()  # kubeconform's workers report in any order: the message must not vary
     if returncode != 0 and not problems:
         problems.append(f"kubeconform failed: {_first_lines(stdout + stderr)}")
     return problems
