@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from generator.model.runtime import ModelFacts
 
+FOLDER = "model-facts"  # under the cache directory
 FORMAT = 1
 SHARDS = 256
 DEFAULT_LIMIT = 100_000  # about 60 MB at most

@@ -270,3 +270,17 @@ def test_release_notes_are_the_changelog_section(tmp_path: Path) -> None:
     missing = release_notes("1.3.0", changelog)
     assert missing.returncode == 1 and "## [1.3.0]" in missing.stderr
     assert release_notes("0.1.0", ROOT / "CHANGELOG.md").stdout.startswith("The first release")
+
+
+def test_every_sync_job_keeps_the_rebuildable_caches_between_runs() -> None:
+    from generator.app import statecache
+    from generator.registry import factcache, locations
+
+    jobs = workflow("sync.yml")["jobs"]
+    for name in ("sync", "full-sync"):
+        (step,) = [s for s in jobs[name]["steps"] if str(s.get("uses", "")).startswith("actions/cache@")]
+        paths = step["with"]["path"].split()
+        wanted = [statecache.FILE, locations.FOLDER, factcache.FOLDER]
+        assert paths == [f"~/.cache/model-gitops/{item}" for item in wanted], name
+        assert step["with"]["key"].endswith("-${{ github.run_id }}-${{ github.run_attempt }}")
+        assert step["with"]["key"].startswith(step["with"]["restore-keys"])
