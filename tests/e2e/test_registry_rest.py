@@ -86,6 +86,22 @@ def test_a_whole_registry_read_imports_no_mlflow(registry: TestRegistry, prefix:
     assert found.stdout.split() == ["4", "False"]
 
 
+def test_an_artifact_check_imports_no_mlflow(registry: TestRegistry) -> None:
+    """One version's MLmodel and environment, read from the server's artifact proxy."""
+    model_id = registry.source.split("/", 1)[1]
+    location = registry.client.get_logged_model(model_id).artifact_location
+    assert location.startswith("mlflow-artifacts:/")
+    script = (
+        "import sys; from generator.registry.artifacts import read_model_facts; "
+        f"facts = read_model_facts({registry.url!r}, {{{location!r}}})[{location!r}]; "
+        "print(type(facts).__name__, 'python_function' in facts.flavors, 'mlflow' in sys.modules)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, timeout=300
+    )
+    assert found.stdout.split() == ["ModelFacts", "True", "False"]
+
+
 @pytest.mark.parametrize("over_rest", [True, False])
 def test_an_unknown_endpoint_answer_is_the_same_one_line_error(
     registry: TestRegistry, monkeypatch: pytest.MonkeyPatch, over_rest: bool
