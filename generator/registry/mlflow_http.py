@@ -134,16 +134,26 @@ def client_cert() -> str | None:
 
 
 def pool_tls() -> dict[str, Any]:
-    """The TLS settings of `verify` and `client_cert` as urllib3 pool options."""
-    options: dict[str, Any] = {}
+    """`verify` and `client_cert` as urllib3 pool options, with the CA bundle `requests` would use.
+
+    `requests` (thus MLflow) checks a server against REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, else
+    certifi's bundle, unless MLFLOW_TRACKING_SERVER_CERT_PATH names one; a folder is a CA folder."""
     checked = verify()
-    if checked is False:
-        options["cert_reqs"] = "CERT_NONE"
-    elif isinstance(checked, str):
-        options["ca_certs"] = checked
+    options: dict[str, Any] = (
+        {"cert_reqs": "CERT_NONE"} if checked is False else {"cert_reqs": "CERT_REQUIRED"}
+    )
+    if checked is not False:
+        bundle = checked if isinstance(checked, str) else _default_ca_bundle()
+        options["ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"] = bundle
     if cert := client_cert():
         options["cert_file"] = cert
     return options
+
+
+def _default_ca_bundle() -> str:
+    import certifi
+
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
 
 
 def timeout() -> float:

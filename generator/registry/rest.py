@@ -88,7 +88,8 @@ class RestReader:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(mlflow_http.client_headers())
-        self.session.verify = mlflow_http.verify()
+        self.session.verify = mlflow_http.verify()  # also passed with each request, as MLflow does:
+        # a session's `verify` gives way to REQUESTS_CA_BUNDLE, a request's (False, or a path) does not
         self.session.cert = mlflow_http.client_cert()
         self.timeout = mlflow_http.timeout()
 
@@ -159,10 +160,12 @@ class RestReader:
         return _run(self._get("runs/get", {"run_id": run_id})["run"])
 
     def _get(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
-        return _answer(self.session.get(f"{self.base}/{endpoint}", params=params, timeout=self.timeout))
+        url = f"{self.base}/{endpoint}"
+        return _answer(self.session.get(url, params=params, timeout=self.timeout, verify=self.session.verify))
 
     def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-        return _answer(self.session.post(f"{self.base}/{endpoint}", json=body, timeout=self.timeout))
+        url = f"{self.base}/{endpoint}"
+        return _answer(self.session.post(url, json=body, timeout=self.timeout, verify=self.session.verify))
 
 
 def _answer(response: Any) -> dict[str, Any]:

@@ -101,10 +101,18 @@ def test_credentials_and_default_headers_are_mlflows(
     assert mlflow_http.WORKSPACE_HEADER == WORKSPACE_HEADER_NAME
 
 
-def test_tls_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert mlflow_http.verify() is True and mlflow_http.pool_tls() == {}
+def test_tls_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import certifi
+
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(variable, raising=False)
+    assert mlflow_http.verify() is True
+    assert mlflow_http.pool_tls() == {"cert_reqs": "CERT_REQUIRED", "ca_certs": certifi.where()}
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path))  # a folder of CA certificates
+    assert mlflow_http.pool_tls() == {"cert_reqs": "CERT_REQUIRED", "ca_cert_dir": str(tmp_path)}
     monkeypatch.setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", "/etc/ca.pem")
-    assert mlflow_http.verify() == "/etc/ca.pem" and mlflow_http.pool_tls() == {"ca_certs": "/etc/ca.pem"}
+    assert mlflow_http.verify() == "/etc/ca.pem"
+    assert mlflow_http.pool_tls() == {"cert_reqs": "CERT_REQUIRED", "ca_certs": "/etc/ca.pem"}
     monkeypatch.setenv("MLFLOW_TRACKING_INSECURE_TLS", "true")
     with pytest.raises(RegistryError, match="both set"):
         mlflow_http.verify()
@@ -115,10 +123,29 @@ def test_tls_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         mlflow_http.verify()
     monkeypatch.setenv("MLFLOW_TRACKING_INSECURE_TLS", "0")
     monkeypatch.setenv("MLFLOW_TRACKING_CLIENT_CERT_PATH", "/etc/client.pem")
-    assert mlflow_http.pool_tls() == {"cert_file": "/etc/client.pem"}
+    assert mlflow_http.pool_tls()["cert_file"] == "/etc/client.pem"
     reader = rest.RestReader("https://mlflow.example.com/")
     assert reader.session.verify is True and reader.session.cert == "/etc/client.pem"
     assert reader.base == "https://mlflow.example.com/api/2.0/mlflow"
+
+
+def test_insecure_tls_is_not_overridden_by_a_ca_bundle_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """requests lets REQUESTS_CA_BUNDLE replace a session's `verify`; MLflow passes it per request."""
+    monkeypatch.setenv("MLFLOW_TRACKING_INSECURE_TLS", "true")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    reader = rest.RestReader("https://mlflow.example.com/")
+    sent: dict[str, object] = {}
+
+    def send(request: object, **kwargs: object) -> object:
+        sent.update(kwargs)
+        raise OSError("not sent")
+
+    monkeypatch.setattr(reader.session, "send", send)
+    with pytest.raises(OSError, match="not sent"):
+        reader.get_registered_model("m")
+    assert sent["verify"] is False
 
 
 def test_retries_follow_mlflows_variables(monkeypatch: pytest.MonkeyPatch) -> None:
