@@ -7,26 +7,26 @@ worker, instead of through MLflow's download machinery, which costs several mill
 CPU per file (an artifact repository object, a temporary directory, Databricks and proxy probes on
 every request): measured in docs/performance.md ("Artifact check throughput").
 
-It sends what MLflow's client sends: the request headers of MLflow's header providers (resolved
-once), the workspace header, and MLflow's credentials (`MLFLOW_TRACKING_TOKEN`,
-`MLFLOW_TRACKING_USERNAME`/`PASSWORD` or `~/.mlflow/credentials`, `MLFLOW_TRACKING_INSECURE_TLS`,
-`MLFLOW_TRACKING_SERVER_CERT_PATH`, `MLFLOW_TRACKING_CLIENT_CERT_PATH`), with MLflow's retries of
-transient answers and its timeout. Authentication that only MLflow's code performs (an auth
-plugin `MLFLOW_TRACKING_AUTH`, AWS SigV4, Databricks) makes `proxy_for` return None: the caller
-keeps MLflow's artifact code, as for every other scheme (s3, gs, file, ...).
+It sends what MLflow's client sends, from MLflow's client environment read without importing
+`mlflow` (`generator.registry.mlflow_http`: credentials, TLS, default headers, retries of transient
+answers, timeout), plus the workspace header; `mlflow-artifacts:` locations resolve to the proxy
+URL as MLflow resolves them. Only when a header provider plugin (or Databricks' context) adds
+headers is MLflow imported, to resolve them once. Authentication that only MLflow's code performs
+(an auth plugin `MLFLOW_TRACKING_AUTH`, AWS SigV4) makes `proxy_for` return None: the caller keeps
+MLflow's artifact code, as for every other scheme (s3, gs, file, ...).
 """
 
 from __future__ import annotations
 
-import base64
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
 
-SCHEMES = ("mlflow-artifacts", "http", "https")  # the locations read here
-TRANSIENT = (408, 429, 500, 502, 503, 504)  # what MLflow's client retries
+from generator.registry import mlflow_http
+
+SCHEMES = ("mlflow-artifacts", *mlflow_http.HTTP_SCHEMES)  # the locations read here
 
 
 class Absent(Exception):
@@ -59,9 +59,7 @@ class ArtifactProxy:
     def file_url(self, folder: str, name: str) -> str:
         """The URL of file `name` of the folder at `folder`, resolved as MLflow resolves it."""
         if urlsplit(folder).scheme == "mlflow-artifacts":
-            from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
-
-            folder = MlflowArtifactsRepository.resolve_uri(folder, self.tracking_uri)
+            folder = mlflow_http.artifacts_url(folder, self.tracking_uri)
         from requests.utils import requote_uri
 
         return requote_uri(f"{folder.rstrip('/')}/{name}")
@@ -86,75 +84,39 @@ class ArtifactProxy:
 
 def proxy_for(tracking_uri: str, workers: int) -> ArtifactProxy | None:
     """A reader for `tracking_uri`'s artifact proxy, or None when MLflow's code must read."""
-    if urlsplit(tracking_uri).scheme not in ("http", "https"):
+    if not mlflow_http.over_http(tracking_uri) or mlflow_http.needs_mlflow_auth():
         return None
-    from mlflow.utils.credentials import get_default_host_creds
-
-    creds = get_default_host_creds(tracking_uri)
-    if creds.auth or creds.aws_sigv4 or getattr(creds, "use_databricks_sdk", False):
-        return None
-    pool = _pool(tracking_uri, creds, workers)
-    return ArtifactProxy(tracking_uri, pool, _headers(creds))
+    return ArtifactProxy(tracking_uri, _pool(tracking_uri, workers), _headers())
 
 
-def _headers(creds: Any) -> dict[str, str]:
+def _headers() -> dict[str, str]:
     """MLflow's request headers, resolved once, plus its workspace and authorization headers."""
-    from mlflow.tracking.request_header.registry import resolve_request_headers
-
-    headers = {str(k): str(v) for k, v in resolve_request_headers().items()}
-    headers.update(_workspace_header())
-    if creds.username and creds.password:
-        pair = f"{creds.username}:{creds.password}".encode()
-        headers["Authorization"] = "Basic " + base64.standard_b64encode(pair).decode()
-    elif creds.token:
-        headers["Authorization"] = f"Bearer {creds.token}"
+    if mlflow_http.mlflow_adds_headers():
+        headers = {**_plugin_headers(), **mlflow_http.auth_header()}
+    else:
+        headers = mlflow_http.client_headers()
+    if workspace := mlflow_http.workspace():
+        headers[mlflow_http.WORKSPACE_HEADER] = workspace
     return headers
 
 
-def _workspace_header() -> dict[str, str]:
-    try:
-        from mlflow.utils.workspace_context import get_request_workspace
-        from mlflow.utils.workspace_utils import WORKSPACE_HEADER_NAME
-    except ImportError:  # an MLflow without workspaces
-        return {}
-    workspace = get_request_workspace()
-    return {WORKSPACE_HEADER_NAME: workspace} if workspace else {}
+def _plugin_headers() -> dict[str, str]:
+    """The headers of every MLflow header provider in context: MLflow's own code, imported once."""
+    from mlflow.tracking.request_header.registry import resolve_request_headers
+
+    return {str(k): str(v) for k, v in resolve_request_headers().items()}
 
 
-def _pool(tracking_uri: str, creds: Any, workers: int) -> urllib3.PoolManager:
+def _pool(tracking_uri: str, workers: int) -> urllib3.PoolManager:
     """A pool with MLflow's retries, timeout, TLS settings and the environment's HTTP proxy."""
-    from mlflow.environment_variables import (
-        MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR,
-        MLFLOW_HTTP_REQUEST_MAX_RETRIES,
-        MLFLOW_HTTP_REQUEST_TIMEOUT,
-    )
-
-    retries = urllib3.Retry(
-        total=MLFLOW_HTTP_REQUEST_MAX_RETRIES.get(),
-        backoff_factor=MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR.get(),
-        status_forcelist=TRANSIENT,
-        allowed_methods=None,
-        raise_on_status=False,
-    )
     options: dict[str, Any] = {
         "maxsize": max(1, workers),
-        "retries": retries,
-        "timeout": float(MLFLOW_HTTP_REQUEST_TIMEOUT.get()),  # connect and read, as requests takes it
-        **_tls(creds),
+        "retries": mlflow_http.retry(raise_on_status=False),
+        "timeout": mlflow_http.timeout(),  # connect and read, as requests takes it
+        **mlflow_http.pool_tls(),
     }
     proxy = _environment_proxy(tracking_uri)
     return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
-
-
-def _tls(creds: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if creds.server_cert_path:
-        options["ca_certs"] = creds.server_cert_path
-    elif creds.ignore_tls_verification:
-        options["cert_reqs"] = "CERT_NONE"
-    if creds.client_cert_path:
-        options["cert_file"] = creds.client_cert_path
-    return options
 
 
 def _environment_proxy(url: str) -> str | None:

@@ -3,38 +3,29 @@
 Importing `mlflow` costs about 1.7 s of every run on 2 busy cores, and a no-op sync uses it only
 for the registry read's few searches. `RestReader` answers the same calls `RegistryReader` makes
 of an `MlflowClient` (same names, arguments, result attributes and page tokens) with `requests`
-and plain JSON. It honours the client's environment as MLflow does: MLFLOW_TRACKING_TOKEN,
-MLFLOW_TRACKING_USERNAME/PASSWORD (or `~/.mlflow/credentials`), MLFLOW_TRACKING_INSECURE_TLS,
-MLFLOW_TRACKING_SERVER_CERT_PATH, MLFLOW_TRACKING_CLIENT_CERT_PATH, and MLflow's retry settings
-(MLFLOW_HTTP_REQUEST_MAX_RETRIES, _BACKOFF_FACTOR, _BACKOFF_JITTER, _TIMEOUT) through urllib3's
-`Retry`. What it cannot do without MLflow (auth plugins, AWS SigV4, workspaces) is left to the
-`MlflowClient`: `usable(uri)` says when this client applies.
+and plain JSON. It honours the client's environment as MLflow does (credentials, TLS, headers,
+retries and timeout: `generator.registry.mlflow_http`). What it cannot do without MLflow (auth and
+header plugins, AWS SigV4, Databricks, workspaces) is left to the `MlflowClient`: `usable(uri)`
+says when this client applies.
 """
 
 from __future__ import annotations
 
-import base64
-import configparser
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from generator.registry import mlflow_http
 
 API = "/api/2.0/mlflow"
 ABSENT = "RESOURCE_DOES_NOT_EXIST"
-RETRIED_STATUSES = (408, 429, 500, 502, 503, 504)  # MLflow's transient failures
-NEEDS_MLFLOW = ("MLFLOW_TRACKING_AUTH", "MLFLOW_TRACKING_AWS_SIGV4", "MLFLOW_WORKSPACE")
-TRUE, FALSE = ("true", "1"), ("false", "0")
 
 
 def usable(uri: str) -> bool:
     """An http(s) URI whose client settings this module covers (else use `MlflowClient`)."""
-    if urlsplit(uri).scheme not in ("http", "https"):
-        return False
-    return not any(os.environ.get(variable, "").strip() for variable in NEEDS_MLFLOW)
+    return not mlflow_http.needs_mlflow(uri) and mlflow_http.workspace() is None
 
 
 class RestError(Exception):
@@ -93,13 +84,14 @@ class RestReader:
 
         self.base = uri.rstrip("/") + API
         self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(max_retries=_retry())
+        adapter = requests.adapters.HTTPAdapter(max_retries=mlflow_http.retry())
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.headers.update(_auth_header())
-        self.session.verify = _verify()
-        self.session.cert = os.environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH") or None
-        self.timeout = float(os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "120"))
+        self.session.headers.update(mlflow_http.client_headers())
+        self.session.verify = mlflow_http.verify()  # also passed with each request, as MLflow does:
+        # a session's `verify` gives way to REQUESTS_CA_BUNDLE, a request's (False, or a path) does not
+        self.session.cert = mlflow_http.client_cert()
+        self.timeout = mlflow_http.timeout()
 
     def search_registered_models(self, max_results: int, page_token: str | None = None) -> Page:
         found = self._get("registered-models/search", _params(max_results=max_results, page_token=page_token))
@@ -168,77 +160,12 @@ class RestReader:
         return _run(self._get("runs/get", {"run_id": run_id})["run"])
 
     def _get(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
-        return _answer(self.session.get(f"{self.base}/{endpoint}", params=params, timeout=self.timeout))
+        url = f"{self.base}/{endpoint}"
+        return _answer(self.session.get(url, params=params, timeout=self.timeout, verify=self.session.verify))
 
     def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-        return _answer(self.session.post(f"{self.base}/{endpoint}", json=body, timeout=self.timeout))
-
-
-def _retry() -> Any:
-    """MLflow's retry policy (`mlflow.utils.request_utils`), from the same environment variables."""
-    from urllib3.util.retry import Retry
-
-    tries = int(os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "7"))
-    return Retry(
-        total=tries,
-        connect=tries,
-        read=tries,
-        redirect=tries,
-        status=tries,
-        status_forcelist=RETRIED_STATUSES,
-        backoff_factor=float(os.environ.get("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "2")),
-        backoff_jitter=float(os.environ.get("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "1.0")),
-        allowed_methods=None,  # the searches are POSTs, and reads: retried as MLflow does
-        respect_retry_after_header=_flag("MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER", default=True),
-    )
-
-
-def _auth_header() -> dict[str, str]:
-    """Basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD (or the credentials file), else the token."""
-    username, password = _credentials()
-    if username and password:
-        pair = base64.standard_b64encode(f"{username}:{password}".encode()).decode()
-        return {"Authorization": f"Basic {pair}"}
-    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def _credentials() -> tuple[str | None, str | None]:
-    stored: dict[str, str] = {}
-    path = Path(os.path.expanduser("~/.mlflow/credentials"))
-    if path.is_file():
-        config = configparser.ConfigParser()
-        config.read(path)
-        stored = dict(config["mlflow"]) if "mlflow" in config else {}
-    username = os.environ.get("MLFLOW_TRACKING_USERNAME") or stored.get("mlflow_tracking_username")
-    password = os.environ.get("MLFLOW_TRACKING_PASSWORD") or stored.get("mlflow_tracking_password")
-    return username, password
-
-
-def _verify() -> bool | str:
-    insecure = _flag("MLFLOW_TRACKING_INSECURE_TLS", default=False)
-    server_cert = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH")
-    if insecure and server_cert:
-        from generator.errors import RegistryError
-
-        raise RegistryError(
-            "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set",
-            "unset one of them",
-        )
-    return False if insecure else server_cert or True
-
-
-def _flag(variable: str, default: bool) -> bool:
-    value = os.environ.get(variable, "").strip().lower()
-    if not value:
-        return default
-    if value not in TRUE + FALSE:
-        from generator.errors import RegistryError
-
-        raise RegistryError(
-            f"{variable}={value!r} is not true or false", "fix or unset the environment variable"
-        )
-    return value in TRUE
+        url = f"{self.base}/{endpoint}"
+        return _answer(self.session.post(url, json=body, timeout=self.timeout, verify=self.session.verify))
 
 
 def _answer(response: Any) -> dict[str, Any]:

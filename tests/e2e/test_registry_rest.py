@@ -80,10 +80,28 @@ def test_a_whole_registry_read_imports_no_mlflow(registry: TestRegistry, prefix:
         f"snapshot = read_snapshot({registry.url!r}, {{'dev'}}, lambda n: n.startswith({prefix!r})); "
         "print(len(snapshot.models), 'mlflow' in sys.modules)"
     )
+    assert printed_by(script) == ["4", "False"]
+
+
+def test_an_artifact_check_imports_no_mlflow(registry: TestRegistry) -> None:
+    """One version's MLmodel and environment, read from the server's artifact proxy."""
+    model_id = registry.source.split("/", 1)[1]
+    location = registry.client.get_logged_model(model_id).artifact_location
+    assert location.startswith("mlflow-artifacts:/")
+    script = (
+        "import sys; from generator.registry.artifacts import read_model_facts; "
+        f"facts = read_model_facts({registry.url!r}, {{{location!r}}})[{location!r}]; "
+        "print(type(facts).__name__, 'python_function' in facts.flavors, 'mlflow' in sys.modules)"
+    )
+    assert printed_by(script) == ["ModelFacts", "True", "False"]
+
+
+def printed_by(script: str) -> list[str]:
+    """The words `script` prints, run in a fresh Python process (nothing imported yet)."""
     found = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, timeout=300
     )
-    assert found.stdout.split() == ["4", "False"]
+    return found.stdout.split()
 
 
 @pytest.mark.parametrize("over_rest", [True, False])

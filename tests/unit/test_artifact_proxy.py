@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from generator.model.runtime import ModelFacts
-from generator.registry import proxied
+from generator.registry import mlflow_http, proxied
 from generator.registry.artifacts import read_model_facts
 from tests.support.artifact_proxy import ROOT, ArtifactProxy, artifact_proxy
 from tests.support.local_http import QuietHandler, serving
@@ -26,6 +26,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArtifactProxy]:
     for name in ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0")
     with artifact_proxy() as state:
         yield state
 
@@ -105,6 +106,7 @@ def test_transient_answers_are_retried_and_lasting_ones_reported(
 
 def test_no_answer_is_this_versions_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0")
     with serving(QuietHandler) as url:
         pass  # stopped: nothing listens on the port any more
     uri = "mlflow-artifacts:/1/m"
@@ -119,6 +121,20 @@ def test_auth_only_mlflow_performs_keeps_mlflows_code(monkeypatch: pytest.Monkey
     assert proxied.proxy_for("sqlite:///mlflow.db", 4) is None
     monkeypatch.setenv("MLFLOW_TRACKING_AUTH", "some_plugin")
     assert proxied.proxy_for("http://127.0.0.1:5000", 4) is None
+
+
+def test_header_plugins_and_the_workspace_are_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_WORKSPACE", "team-a")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "t0ken")
+    plain = proxied._headers()
+    assert plain["X-MLFLOW-WORKSPACE"] == "team-a" and plain["Authorization"] == "Bearer t0ken"
+    monkeypatch.setattr(mlflow_http, "_header_plugins", lambda: True)  # resolved by MLflow's own code
+    monkeypatch.setattr(proxied, "_plugin_headers", lambda: {"X-Plugin": "1", "Authorization": "no"})
+    assert proxied._headers() == {
+        "X-Plugin": "1",
+        "Authorization": "Bearer t0ken",
+        "X-MLFLOW-WORKSPACE": "team-a",
+    }
 
 
 def test_the_environments_http_proxy_is_honoured_unless_no_proxy_exempts_the_host(
