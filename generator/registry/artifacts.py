@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from generator import timing, yamlio
 from generator.errors import shorten
 from generator.model.runtime import ModelFacts, normalised
-from generator.registry.factcache import FactCache
+from generator.registry.factcache import FOLDER, FactCache
 from generator.registry.proxied import SCHEMES, ArtifactProxy, proxy_for
 
 PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:==\s*([^\s;,#]+))?")
@@ -40,7 +40,7 @@ def read_model_facts(
     run are reused and new ones kept (`generator.registry.factcache`): only failures and versions
     never seen are read.
     """
-    cache = FactCache(cache_dir / "model-facts", tracking_uri) if cache_dir is not None else None
+    cache = FactCache(cache_dir / FOLDER, tracking_uri) if cache_dir is not None else None
     found: dict[str, ModelFacts | str] = dict(cache.known(uris)) if cache is not None else {}
     missing = sorted(uris - set(found))
     if missing:
