@@ -19,9 +19,9 @@ import click
 from generator.cli.delivery_options import delivery_options
 from generator.cli.options import build_settings, common_options
 from generator.errors import ConfigError, redact
+from generator.webhook import MODES
 from generator.webhook import register as registration
 from generator.webhook.events import RELEVANT
-from generator.webhook.service import MODES, ServeOptions, Service
 from generator.webhook.signature import load_secret
 from generator.webhook.throttle import ThrottleFilter
 
@@ -196,6 +196,8 @@ def serve(**options: Any) -> None:
     summary = options.get("summary_file")
     if summary is None and webhook_options["mode"] == "actions" and os.environ.get("GITHUB_STEP_SUMMARY"):
         summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
+    from generator.webhook.service import ServeOptions, Service  # only `serve` needs the receiver
+
     serve_options = ServeOptions(
         path=url_path, summary_file=summary, cache_dir=settings.cache_dir, **webhook_options
     )

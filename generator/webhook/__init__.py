@@ -8,3 +8,5 @@ what is deployed, `debounce` folds bursts into one run, `runner` runs the sync i
 keeps hostile traffic from flooding the log, and `register` creates or updates the webhook in
 MLflow. The cron schedule stays the safety net.
 """
+
+MODES = ("self-hosted", "actions")  # where a batch's run happens (here, not in `service`: cheap to import)

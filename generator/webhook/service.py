@@ -25,7 +25,6 @@ from generator.webhook.signature import DEFAULT_TOLERANCE, Verifier
 from generator.webhook.telemetry import Telemetry
 
 log = logging.getLogger("model_gitops.webhook")
-MODES = ("self-hosted", "actions")
 
 
 @dataclass(frozen=True)
