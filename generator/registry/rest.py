@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
+from generator.model import RegisteredModel  # the same fields as MLflow's entity
 from generator.registry import mlflow_http
 
 API = "/api/2.0/mlflow"
@@ -46,13 +47,6 @@ class Page:
 
     def __iter__(self) -> Any:
         return iter(self.items)
-
-
-@dataclass(frozen=True)
-class RegisteredModel:
-    name: str
-    aliases: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

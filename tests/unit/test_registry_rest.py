@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from generator.model import RegisteredModel
 from generator.registry import rest
 
 
@@ -15,7 +16,7 @@ def test_answers_are_read_as_mlflows_client_reads_them() -> None:
     run = rest._run({"info": {"run_id": "r"}, "data": {"metrics": [{"key": "auc", "value": "NaN"}]}})
     assert run.info.run_id == "r" and run.info.artifact_uri is None and math.isnan(run.data.metrics["auc"])
     model = rest._registered_model({"name": "m", "aliases": [{"alias": "dev", "version": "2"}]})
-    assert model == rest.RegisteredModel("m", {"dev": "2"}, {})
+    assert model == RegisteredModel("m", {"dev": "2"}, {})
 
 
 class Answer:
