@@ -11,10 +11,10 @@ says when this client applies.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from generator.model import RegisteredModel  # the same fields as MLflow's entity
@@ -22,6 +22,8 @@ from generator.registry import mlflow_http
 
 API = "/api/2.0/mlflow"
 ABSENT = "RESOURCE_DOES_NOT_EXIST"
+MALFORMED = "MALFORMED_RESPONSE"
+T = TypeVar("T")
 
 
 def usable(uri: str) -> bool:
@@ -89,10 +91,10 @@ class RestReader:
 
     def search_registered_models(self, max_results: int, page_token: str | None = None) -> Page:
         found = self._get("registered-models/search", _params(max_results=max_results, page_token=page_token))
-        return Page([_registered_model(m) for m in found.get("registered_models", [])], _token(found))
+        return _page(found, "registered_models", _registered_model)
 
     def get_registered_model(self, name: str) -> RegisteredModel:
-        return _registered_model(self._get("registered-models/get", {"name": name})["registered_model"])
+        return _one(self._get("registered-models/get", {"name": name}), "registered_model", _registered_model)
 
     def search_model_versions(
         self,
@@ -105,14 +107,12 @@ class RestReader:
             filter=filter_string, max_results=max_results, order_by=order_by, page_token=page_token
         )
         found = self._get("model-versions/search", params)
-        return Page([_model_version(v) for v in found.get("model_versions", [])], _token(found))
+        return _page(found, "model_versions", _model_version)
 
     def search_experiments(self, max_results: int, page_token: str | None = None) -> Page:
         body = _params(max_results=max_results, page_token=page_token, view_type="ACTIVE_ONLY")
         found = self._post("experiments/search", body)
-        return Page(
-            [Experiment(str(e["experiment_id"])) for e in found.get("experiments", [])], _token(found)
-        )
+        return _page(found, "experiments", lambda e: Experiment(str(e["experiment_id"])))
 
     def search_logged_models(
         self,
@@ -128,10 +128,10 @@ class RestReader:
             page_token=page_token,
         )
         found = self._post("logged-models/search", body)
-        return Page([_logged_model(m) for m in found.get("models", [])], _token(found))
+        return _page(found, "models", _logged_model)
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
-        return _logged_model(self._get(f"logged-models/{quote(model_id, safe='')}", {})["model"])
+        return _one(self._get(f"logged-models/{quote(model_id, safe='')}", {}), "model", _logged_model)
 
     def search_runs(
         self,
@@ -148,10 +148,10 @@ class RestReader:
             run_view_type="ACTIVE_ONLY",
         )
         found = self._post("runs/search", body)
-        return Page([_run(r) for r in found.get("runs", [])], _token(found))
+        return _page(found, "runs", _run)
 
     def get_run(self, run_id: str) -> Any:
-        return _run(self._get("runs/get", {"run_id": run_id})["run"])
+        return _one(self._get("runs/get", {"run_id": run_id}), "run", _run)
 
     def _get(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.base}/{endpoint}"
@@ -165,7 +165,7 @@ class RestReader:
 def _answer(response: Any) -> dict[str, Any]:
     """The JSON of a 200 answer; otherwise a `RestError` with MLflow's error code (or the status)."""
     if response.status_code == 200:
-        found = response.json() if response.content.strip() else {}
+        found = _shaped(lambda: response.json() if response.content.strip() else {})
         return found if isinstance(found, dict) else {}
     try:
         error = response.json()
@@ -175,6 +175,25 @@ def _answer(response: Any) -> dict[str, Any]:
         raise RestError(response.status_code, str(error["error_code"]), str(error.get("message", "")))
     text = " ".join(response.text.split())[:200]
     raise RestError(response.status_code, f"HTTP {response.status_code}", text)
+
+
+def _page(found: dict[str, Any], key: str, convert: Callable[[Any], Any]) -> Page:
+    """One page of a search answer with its items converted."""
+    return _shaped(lambda: Page([convert(item) for item in found.get(key) or []], _token(found)))
+
+
+def _one(found: dict[str, Any], key: str, convert: Callable[[Any], T]) -> T:
+    return _shaped(lambda: convert(found[key]))
+
+
+def _shaped(build: Callable[[], T]) -> T:
+    """`build()`, or a `RestError` when the answer is not shaped as MLflow's (a proxy's login page,
+    another server): registry data never ends in a traceback."""
+    try:
+        return build()
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        detail = f"the answer is not MLflow's REST API's ({type(exc).__name__}: {exc})"
+        raise RestError(200, MALFORMED, detail[:300]) from None
 
 
 def _params(**values: Any) -> dict[str, Any]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from generator.model import RegisteredModel
 from generator.registry import rest
+from tests.support.cli import invoke
+from tests.support.local_http import QuietHandler, serving
 
 
 def test_answers_are_read_as_mlflows_client_reads_them() -> None:
@@ -37,3 +41,33 @@ def test_error_answers_keep_mlflows_error_code_or_the_status() -> None:
     with pytest.raises(rest.RestError, match="HTTP 403: <html>forbidden</html>"):
         rest._answer(Answer(403, b"<html>forbidden</html>"))
     assert rest._answer(Answer(200, b"")) == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>sign in</html>",  # a proxy's login page, answered with 200
+        {"registered_models": "not a list"},
+        {"registered_models": [{"name": "m", "aliases": "not a list"}]},
+        {
+            "registered_models": [{"name": "m", "aliases": [{"alias": "dev", "version": "1"}]}],
+            "model_versions": [3],
+        },
+    ],
+)
+def test_an_answer_not_shaped_as_mlflows_is_one_line_not_a_traceback(body: object, tmp_path: Path) -> None:
+    kind = "application/json" if isinstance(body, dict) else "text/html"
+
+    class NotMlflow(QuietHandler):
+        def do_GET(self) -> None:
+            self.answer(200, body, kind)
+
+        do_POST = do_GET
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "dev.yaml").write_text("namespace: models-dev\nalias: dev\n")
+    with serving(NotMlflow) as url:
+        result = invoke(["plan", "--tracking-uri", url, "--cache-dir", str(tmp_path / "cache")], cwd=tmp_path)
+    assert result.code == 1, result.err
+    assert result.err.count("\n") == 1 and "MALFORMED_RESPONSE: the answer is not MLflow's" in result.err
