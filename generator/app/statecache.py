@@ -11,14 +11,12 @@ read a torn file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generator import cachefile
 from generator.render import state
 from generator.targets.base import ReadBack
 
@@ -28,12 +26,12 @@ _READERS = ("targets", "yamlio", "render/state.py", "model")
 
 def load(cache_dir: Path) -> state.Memo:
     """A memo of what earlier runs read (empty when there is none or it cannot be read)."""
+    data = cachefile.read_json(cache_dir / FILE)
     try:
-        data = json.loads((cache_dir / FILE).read_text("utf-8"))
         if data.get("fingerprint") != fingerprint():
             return state.Memo()
         return state.Memo(known={key: _entry(value) for key, value in data["entries"].items()})
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return state.Memo()
 
 
@@ -42,16 +40,8 @@ def save(cache_dir: Path, memo: state.Memo, scoped: bool) -> None:
     if not memo.parsed and (scoped or len(memo.used) == len(memo.known)):
         return  # nothing new to remember
     entries = {**memo.known, **memo.used} if scoped else memo.used
-    data = {"fingerprint": fingerprint(), "entries": {k: _plain(v) for k, v in sorted(entries.items())}}
-    target = cache_dir / FILE
-    temporary = target.with_name(f".{FILE}.{os.getpid()}")
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
-        os.replace(temporary, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+    data = {"fingerprint": fingerprint(), "entries": {k: _plain(v) for k, v in entries.items()}}
+    cachefile.write_json(cache_dir / FILE, data)
 
 
 @cache

@@ -18,17 +18,15 @@ is kept. At most `limit` entries are kept (about 600 bytes each): the oldest go 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator import cachefile
 from generator.model.runtime import ModelFacts
 
 FOLDER = "model-facts"  # under the cache directory
@@ -75,21 +73,15 @@ class FactCache:
 
     def _entries(self, shard: str) -> dict[str, Any]:
         """A shard's entries; none when it is absent, unreadable or not ours."""
-        try:
-            document = json.loads(self._path(shard).read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
+        document = cachefile.read_json(self._path(shard))
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             return {}
         entries = document.get("entries")
         return entries if isinstance(entries, dict) else {}
 
     def _write(self, shard: str, entries: dict[str, Any]) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self._path(shard), json.dumps({"format": FORMAT, "entries": entries}))
-        except OSError:
-            return  # nothing kept: the next run reads these versions again
+        """Replace the shard (best effort: nothing kept means these versions are read again)."""
+        cachefile.write_json(self._path(shard), {"format": FORMAT, "entries": entries})
 
 
 def _by_shard(keyed: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -142,16 +134,3 @@ def _well_typed(facts: ModelFacts) -> bool:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in facts.requirements.items())
         and isinstance(facts.signature_required, bool)
     )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

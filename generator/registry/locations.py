@@ -11,12 +11,11 @@ ignored (the ids are looked up again); the file is replaced atomically.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from generator import cachefile
 
 FOLDER = "registry-locations"
 KINDS = ("logged_models", "runs")
@@ -49,21 +48,14 @@ class Locations:
         }
         if kept == self.known:
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(kept, separators=(",", ":"), sort_keys=True), "utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        cachefile.write_json(self.path, kept)
 
     def _load(self) -> dict[str, dict[str, str]]:
         empty: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
         if self.path is None:
             return empty
+        data = cachefile.read_json(self.path)
         try:
-            data = json.loads(self.path.read_text("utf-8"))
             return {kind: {str(k): str(v) for k, v in dict(data.get(kind, {})).items()} for kind in KINDS}
-        except (OSError, ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError):
             return empty
