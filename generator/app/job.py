@@ -15,7 +15,7 @@ from generator.app.environments import load_all, promotion_sources
 from generator.app.pipeline import artifact_reasons, render_validated
 from generator.app.sources import LiveSources, Sources
 from generator.config import EnvironmentConfig
-from generator.config.loader import select
+from generator.config.loader import reviewed, select
 from generator.config.settings import Settings
 from generator.delivery import flow, notify
 from generator.delivery.argocd_source import argocd_source, managed_directories
@@ -101,11 +101,6 @@ def compute(
     managed = {path: content for path, content in tree.items() if path.split("/")[0] in owned}
     changed = sorted(p for p in set(managed) | set(desired) if managed.get(p) != desired.get(p))
     return Computed(the_plan, current, desired, changed, snapshot)
-
-
-def reviewed(environments: dict[str, EnvironmentConfig]) -> list[str]:
-    """Environments delivered by pull request."""
-    return sorted(name for name, config in environments.items() if config.delivery.pull_request)
 
 
 def serving_files(environments: dict[str, EnvironmentConfig]) -> dict[str, str]:

@@ -87,6 +87,11 @@ def select(
     return {name: environments[name] for name in only}
 
 
+def reviewed(environments: dict[str, EnvironmentConfig]) -> list[str]:
+    """The environments whose changes go through a pull request, sorted."""
+    return sorted(name for name, config in environments.items() if config.delivery.pull_request)
+
+
 def _flow_depth(text: str) -> int:
     """The deepest nesting of `[` and `{` outside quoted strings and comments."""
     depth = deepest = 0

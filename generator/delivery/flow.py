@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import gitrepo, timing
+from generator.config.loader import reviewed
 from generator.config.settings import Settings
 from generator.delivery import checkout, messages, providers, pullrequests, writeback
 from generator.delivery.argocd_source import managed_directories
@@ -60,7 +61,7 @@ APPROVAL_LOOKUPS = 50  # pull requests whose end one run records at most
 
 def reviewed_environments(plan: Plan) -> list[str]:
     """Environments whose changes go through a pull request."""
-    return [env for env, env_plan in plan.environments.items() if env_plan.config.delivery.pull_request]
+    return reviewed({name: env_plan.config for name, env_plan in plan.environments.items()})
 
 
 @dataclass
