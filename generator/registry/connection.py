@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.errors import RegistryError, redact
+from generator.registry import mlflow_http
 
 PROBE_SECONDS = 5.0
 # Registries MLflow opens in-process through SQLAlchemy: full `mlflow`, not the `mlflow-skinny` client.
@@ -27,7 +28,7 @@ _RETRY_LOGGER = "urllib3.util.retry"
 def check_reachable(uri: str) -> None:
     """Raise `RegistryError` now if the http(s) MLflow server at `uri` refuses or cannot be found."""
     parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname or _proxied(uri):
+    if parts.scheme not in ("http", "https") or not parts.hostname or mlflow_http.environment_proxy(uri):
         return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -63,15 +64,6 @@ def check_store_support(uri: str) -> None:
             "this install has the client only",
             "point --tracking-uri at an MLflow server (http(s)://...), or pip install 'model-gitops[demo]'",
         )
-
-
-def _proxied(uri: str) -> bool:
-    """A proxy answers for the server: connecting straight to it proves nothing."""
-    from urllib.request import getproxies, proxy_bypass
-
-    scheme = urlsplit(uri).scheme
-    host = urlsplit(uri).hostname or ""
-    return bool(getproxies().get(scheme)) and not proxy_bypass(host)
 
 
 class _RetryAnnouncer(logging.Handler):

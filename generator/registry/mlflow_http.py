@@ -223,3 +223,14 @@ def _numeric(hostname: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def environment_proxy(url: str) -> str | None:
+    """`HTTP(S)_PROXY` for `url` unless `NO_PROXY` exempts its host (as requests, thus MLflow, does)."""
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlsplit(url)
+    proxy = getproxies().get(parts.scheme)
+    if not proxy or proxy_bypass(parts.hostname or ""):
+        return None
+    return str(proxy)

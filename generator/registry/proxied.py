@@ -18,7 +18,6 @@ MLflow's artifact code, as for every other scheme (s3, gs, file, ...).
 
 from __future__ import annotations
 
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,17 +114,8 @@ def _pool(tracking_uri: str, workers: int) -> urllib3.PoolManager:
         "timeout": mlflow_http.timeout(),  # connect and read, as requests takes it
         **mlflow_http.pool_tls(),
     }
-    proxy = _environment_proxy(tracking_uri)
+    proxy = mlflow_http.environment_proxy(tracking_uri)
     return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
-
-
-def _environment_proxy(url: str) -> str | None:
-    """`HTTP(S)_PROXY` for `url` unless `NO_PROXY` exempts its host (as requests, thus MLflow, does)."""
-    parts = urlsplit(url)
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
-        return None
-    return proxy
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -143,9 +143,9 @@ def test_the_environments_http_proxy_is_honoured_unless_no_proxy_exempts_the_hos
     for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")
-    assert proxied._environment_proxy("http://mlflow.internal:5000") == "http://proxy.internal:3128"
+    assert mlflow_http.environment_proxy("http://mlflow.internal:5000") == "http://proxy.internal:3128"
     monkeypatch.setenv("NO_PROXY", "mlflow.internal")
-    assert proxied._environment_proxy("http://mlflow.internal:5000") is None
+    assert mlflow_http.environment_proxy("http://mlflow.internal:5000") is None
 
 
 def test_only_locations_on_the_tracking_server_are_read_directly() -> None:
